@@ -1,0 +1,53 @@
+"""The AI Competency Hub for Cultural Heritage."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, ProductionConfig, config_for
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
+    """Build the app: wiring only. `config` is a Config class or a mode name."""
+    config_class = config if isinstance(config, type) else config_for(config)
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+
+    app = Flask(
+        __name__,
+        instance_path=config_class.INSTANCE_PATH,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=os.environ.get("HUB_LOG_LEVEL", "WARNING").upper())
+
+    from hub import extensions
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+
+    from hub.accounts import services as accounts
+    from hub.web import i18n
+
+    extensions.login_manager.init_app(app)
+    extensions.login_manager.login_view = "accounts.login"
+    extensions.login_manager.user_loader(accounts.load_user)
+    extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+
+    from hub import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app

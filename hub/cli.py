@@ -1,0 +1,118 @@
+"""`flask hub ...` commands: the first admin, vocabulary, demo data, import, publishing."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from hub.accounts import services as accounts
+from hub.db import db, transaction
+from hub.directory import demo, importer, services
+from hub.directory.models import ENTRY_MODELS, EntryStatus
+from hub.errors import DomainError, InvalidInput
+
+hub_cli = AppGroup("hub", help="Commands of the AI Competency Hub.")
+
+
+@hub_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", help="Display name (default: the part of the address before @).")
+def create_admin(email: str, name: str | None) -> None:
+    """Create the first administrator, or promote an existing account.
+
+    The password comes from HUB_ADMIN_PASSWORD, else from a prompt."""
+    password = os.environ.get("HUB_ADMIN_PASSWORD") or click.prompt(
+        "Password (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction():
+            user = accounts.create_admin(email, password, name)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{user.email} is an administrator.")
+
+
+@hub_cli.command("sync-vocabulary")
+def sync_vocabulary() -> None:
+    """Load the topics of taxonomy.json into the database."""
+    with transaction():
+        added = services.sync_topics()
+    click.echo(f"Vocabulary in sync ({added} topics added).")
+
+
+def _echo_summary(summary: importer.ImportSummary) -> None:
+    click.echo(f"created {summary.created}, updated {summary.updated}, skipped {summary.skipped}, "
+               f"errors {len(summary.errors)}")
+    for error in summary.errors[:50]:
+        click.echo(f"  {error}", err=True)
+
+
+@hub_cli.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the directory has no organisation yet.")
+def load_demo(if_empty: bool) -> None:
+    """Load the demo directory (idempotent: a second run updates)."""
+    if if_empty and not demo.directory_is_empty():
+        click.echo("The directory is not empty: demo data not loaded.")
+        return
+    lines = list(demo.demo_lines())
+    with click.progressbar(length=len(lines), label="Loading the demo directory", file=sys.stderr) as bar:
+        with transaction():
+            summary = importer.import_lines(lines, publish=True, progress=bar.update)
+    _echo_summary(summary)
+
+
+@hub_cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--pending", is_flag=True, help="Import as pending review instead of published.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid lines even if some lines have errors.")
+def import_file(file, pending: bool, skip_invalid: bool) -> None:
+    """Import entries from a JSON Lines FILE (see docs/import.md)."""
+    try:
+        lines = file.read().splitlines()
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"The file is not UTF-8 text ({error.reason} at byte {error.start}).") from None
+    try:
+        with click.progressbar(length=len(lines), label="Importing", file=sys.stderr) as bar:
+            with transaction():
+                summary = importer.import_lines(lines, publish=not pending, skip_invalid=skip_invalid,
+                                                progress=bar.update)
+    except importer.ImportRejected as rejected:
+        for error in rejected.errors[:100]:
+            click.echo(f"  {error}", err=True)
+        if len(rejected.errors) > 100:
+            click.echo(f"  ... and {len(rejected.errors) - 100} more", err=True)
+        raise click.ClickException(
+            f"{len(rejected.errors)} line(s) with errors: nothing was imported. "
+            "Fix them, or use --skip-invalid to import the valid lines.") from None
+    _echo_summary(summary)
+
+
+@hub_cli.command("pending")
+def list_pending() -> None:
+    """List entries waiting for review."""
+    for kind, model in ENTRY_MODELS.items():
+        for entry in db.session.scalars(db.select(model).where(model.status == EntryStatus.PENDING)):
+            click.echo(f"{kind}\t{entry.slug}\t{entry.title}")
+
+
+@hub_cli.command("publish")
+@click.argument("kind", type=click.Choice(list(ENTRY_MODELS)))
+@click.argument("slug")
+def publish(kind: str, slug: str) -> None:
+    """Publish a pending entry (the review workflow's stand-in on the command line)."""
+    model = ENTRY_MODELS[kind]
+    entry = db.session.scalar(db.select(model).where(model.slug == slug))
+    if entry is None:
+        raise click.ClickException(f"No {kind} with the slug {slug!r}.")
+    try:
+        with transaction():
+            services.publish(None, entry)
+    except (DomainError, InvalidInput) as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Published {kind} {slug}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(hub_cli)

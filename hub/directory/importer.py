@@ -1,0 +1,363 @@
+"""Bulk import of directory entries from JSON Lines (`flask hub import FILE`).
+
+Every line is checked first with the same rules as the forms; a file with any
+bad line changes nothing unless `skip_invalid`. Then the entries are written
+in bulk (a few statements per thousand rows), matched to existing entries by
+external id, then by URL, then by type and title, so that importing the same
+file again updates instead of duplicating.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.db import db, utcnow
+from hub.directory import services, vocabulary as vocab
+from hub.directory.models import (
+    Entry, EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource, expert_topics, project_topics,
+    resource_topics,
+)
+from hub.errors import InvalidInput
+from hub.text import clean_line
+
+KINDS = ("organisation", "project", "expert", "resource")
+CHUNK = 2_000
+
+
+@dataclass
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[LineError] = field(default_factory=list)
+
+
+class ImportRejected(Exception):
+    """The file has bad lines and nothing was written."""
+
+    def __init__(self, errors: list[LineError]):
+        super().__init__(f"{len(errors)} line(s) with errors")
+        self.errors = errors
+
+
+@dataclass
+class _Prepared:
+    """One valid line: the checked input plus what only an import carries."""
+
+    line: int
+    kind: str
+    data: Any  # the cleaned *Input dataclass
+    title: str
+    url: str | None
+    external_id: str | None = None
+    source: str | None = None
+    organisation_names: list[str] = field(default_factory=list)  # projects: lead first
+    is_example: bool = False
+
+
+# Fields a line may carry, beyond "type", per kind: the Input's fields with
+# organisations given by name instead of id.
+_INPUTS = {
+    "organisation": services.OrganisationInput,
+    "project": services.ProjectInput,
+    "expert": services.ExpertInput,
+    "resource": services.ResourceInput,
+}
+_NOT_IMPORTED = {"lead_organisation_id", "partner_names", "contact_ids", "organisation_id"}
+_EXTRA = {
+    "organisation": {"url", "external_id", "source", "organisation_type"},
+    "project": {"url", "organisations"},
+    "expert": {"organisation", "is_example"},
+    "resource": {"organisation", "resource_type"},
+}
+
+
+def allowed_fields(kind: str) -> set[str]:
+    return {f.name for f in fields(_INPUTS[kind])} - _NOT_IMPORTED | _EXTRA[kind] | {"type"}
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def prepare(line_number: int, record: Any) -> _Prepared:
+    """Check one decoded line; InvalidInput names what is wrong."""
+    if not isinstance(record, dict):
+        raise InvalidInput("a line must be a JSON object")
+    kind = record.get("type")
+    if kind not in KINDS:
+        raise InvalidInput(f"'type' must be one of {', '.join(KINDS)}")
+    unknown = sorted(set(record) - allowed_fields(kind))
+    if unknown:
+        raise InvalidInput(f"unknown field(s) for {kind}: {', '.join(unknown[:8])}")
+    values = {k: v for k, v in record.items() if k in {f.name for f in fields(_INPUTS[kind])} and k != "type"}
+    for name in ("languages", "techniques", "areas", "offers"):
+        if name in values:
+            values[name] = [str(v) for v in _as_list(values[name])]
+    extra: dict[str, Any] = {}
+    if kind == "organisation":
+        # "type" names the kind of entry, so an organisation's own type comes as organisation_type.
+        values["type"] = record.get("organisation_type", "other")
+        values["website"] = record.get("website") or record.get("url")
+        extra["external_id"] = clean_line(record.get("external_id"))[:100] or None
+        extra["source"] = clean_line(record.get("source"))[:200] or None
+    elif kind == "project":
+        values["website"] = record.get("website") or record.get("url")
+        # The first organisation leads; a tool without a known institution may name none.
+        extra["organisation_names"] = [clean_line(n) for n in _as_list(record.get("organisations")) if clean_line(n)]
+    elif kind in ("expert", "resource"):
+        name = clean_line(record.get("organisation"))
+        extra["organisation_names"] = [name] if name else []
+        if kind == "expert":
+            extra["is_example"] = bool(record.get("is_example"))
+    if kind == "resource":
+        values["type"] = record.get("resource_type")
+    try:
+        data = _INPUTS[kind](**values).cleaned()
+    except TypeError as error:
+        raise InvalidInput(str(error)) from None
+    if any(len(n) > 300 for n in extra.get("organisation_names", [])):
+        raise InvalidInput({"organisations": "an organisation name has at most 300 characters"})
+    title = data.name if kind == "organisation" else data.display_name if kind == "expert" else data.title
+    url = data.website if kind in ("organisation", "project") else data.url if kind == "resource" else None
+    return _Prepared(line_number, kind, data, title, url, **extra)
+
+
+def _describe(error: InvalidInput) -> str:
+    return "; ".join(f"{k}: {v}" if k else v for k, v in error.errors.items())
+
+
+def check_lines(lines: Iterable[str], progress: Callable[[int], None] | None = None
+                ) -> tuple[list[_Prepared], list[LineError], int]:
+    """Decode and check every line: (valid entries, errors, blank lines)."""
+    prepared, errors, blank = [], [], 0
+    for number, raw in enumerate(lines, start=1):
+        if progress:
+            progress(1)
+        if not raw.strip():
+            blank += 1
+            continue
+        try:
+            prepared.append(prepare(number, json.loads(raw)))
+        except json.JSONDecodeError as error:
+            errors.append(LineError(number, f"not valid JSON ({error.msg} at column {error.colno})"))
+        except RecursionError:
+            errors.append(LineError(number, "not valid JSON (nested too deeply)"))
+        except InvalidInput as error:
+            errors.append(LineError(number, _describe(error)))
+    return prepared, errors, blank
+
+
+def import_lines(lines: Iterable[str], *, publish: bool = True, skip_invalid: bool = False,
+                 progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """Check, then write. The caller commits; ImportRejected means nothing was written."""
+    prepared, errors, blank = check_lines(lines, progress)
+    if errors and not skip_invalid:
+        raise ImportRejected(errors)
+    summary = _Writer(publish).write(prepared)
+    summary.errors = errors
+    summary.skipped = len(errors) + blank
+    return summary
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _key(text: str | None) -> str:
+    return (text or "").strip().lower()
+
+
+class _Matcher:
+    """Finds the existing entry a line describes: by external id; else by URL and
+    title together; else by a URL that only one entry has (a renamed entry);
+    else by title. Different entries may share a URL (several models on one page)."""
+
+    def __init__(self) -> None:
+        self.by_external: dict[str, int] = {}
+        self.by_url_title: dict[tuple[str, str], int] = {}
+        self.by_url: dict[str, list[int]] = {}
+        self.by_title: dict[str, int] = {}
+
+    def add(self, entry_id: int, title: str, url: str | None, external_id: str | None) -> None:
+        if external_id:
+            self.by_external[external_id] = entry_id
+        if url:
+            self.by_url_title.setdefault((url, _key(title)), entry_id)
+            self.by_url.setdefault(url, []).append(entry_id)
+        self.by_title.setdefault(_key(title), entry_id)
+
+    def match(self, title: str, url: str | None, external_id: str | None = None) -> int | None:
+        if external_id:
+            # An external id is authoritative: a record that has one matches only by it.
+            return self.by_external.get(external_id)
+        if url:
+            if (url, _key(title)) in self.by_url_title:
+                return self.by_url_title[(url, _key(title))]
+            if len(self.by_url.get(url, ())) == 1:
+                return self.by_url[url][0]
+        return self.by_title.get(_key(title))
+
+
+class _Writer:
+    """Matches entries to existing rows and writes them with bulk statements."""
+
+    def __init__(self, publish: bool):
+        self.now = utcnow()
+        self.status = EntryStatus.PUBLISHED if publish else EntryStatus.PENDING
+        self.summary = ImportSummary()
+
+    def write(self, prepared: list[_Prepared]) -> ImportSummary:
+        services.sync_topics()
+        by_kind: dict[str, list[_Prepared]] = {k: [] for k in KINDS}
+        for item in prepared:
+            by_kind[item.kind].append(item)
+        organisation_ids = self._write_organisations(by_kind["organisation"], prepared)
+        self._write_entries(Project, by_kind["project"], organisation_ids)
+        self._write_entries(Expert, by_kind["expert"], organisation_ids)
+        self._write_entries(Resource, by_kind["resource"], organisation_ids)
+        db.session.expire_all()
+        return self.summary
+
+    def _existing(self, model, title_column, url_column=None, with_external: bool = False) -> tuple[_Matcher, set]:
+        url_column = url_column if url_column is not None else sa.null()
+        external = model.external_id if with_external else sa.null()
+        matcher, slugs = _Matcher(), set()
+        for row in db.session.execute(sa.select(model.id, title_column, url_column, external, model.slug)
+                                      .order_by(model.id)):
+            matcher.add(row[0], row[1], row[2], row[3])
+            slugs.add(row[4])
+        return matcher, slugs
+
+    def _entry_values(self, model, item: _Prepared) -> dict:
+        values = {"status": self.status, "updated_at": self.now, "reviewed_at": self.now}
+        if self.status is EntryStatus.PUBLISHED:
+            values["published_at"] = self.now
+        else:
+            values["submitted_at"] = self.now
+        names = {"organisation": services.ORGANISATION_FIELDS, "project": services.PROJECT_FIELDS,
+                 "expert": services.EXPERT_FIELDS, "resource": services.RESOURCE_FIELDS}[item.kind]
+        for name in names:
+            values[name] = getattr(item.data, name)
+        return values
+
+    def _write_organisations(self, items: list[_Prepared], everything: list[_Prepared]) -> dict[str, int]:
+        """Write organisation lines and create organisations that other lines name; name -> id."""
+        matcher, slugs = self._existing(Organisation, Organisation.name, Organisation.website, with_external=True)
+        new_rows, updates, seen = [], {}, {}
+        for item in items:
+            target = matcher.match(item.title, item.url, item.external_id)
+            values = self._entry_values(Organisation, item) | {"external_id": item.external_id,
+                                                              "source": item.source}
+            if target:
+                updates[target] = values | {"id": target}
+                continue
+            key = item.external_id or (item.url, _key(item.title))
+            if key in seen:  # the same organisation twice in one file: the later line wins
+                seen[key].update(values)
+                continue
+            values |= {"slug": services.unique_slug(Organisation, item.title, slugs), "created_at": self.now}
+            seen[key] = values
+            new_rows.append(values)
+        # Organisations named by projects, experts and resources but not described anywhere.
+        named_country: dict[str, str | None] = {}
+        for item in everything:
+            for name in item.organisation_names:
+                named_country.setdefault(_key(name), getattr(item.data, "country", None))
+        known = {_key(v["name"]) for v in new_rows} | set(matcher.by_title)
+        display_names = {_key(n): n for item in everything for n in item.organisation_names}
+        for key, country in named_country.items():
+            if key not in known:
+                new_rows.append({
+                    "name": display_names[key], "type": "other", "country": country, "status": self.status,
+                    "slug": services.unique_slug(Organisation, display_names[key], slugs), "created_at": self.now,
+                    "updated_at": self.now, "published_at": self.now if self.status is EntryStatus.PUBLISHED
+                    else None, "submitted_at": None if self.status is EntryStatus.PUBLISHED else self.now,
+                    "reviewed_at": self.now,
+                })
+                known.add(key)
+        self._insert_and_update(Organisation, new_rows, list(updates.values()))
+        for values in new_rows:
+            matcher.by_title.setdefault(_key(values["name"]), values["id"])
+        return matcher.by_title
+
+    def _insert_and_update(self, model, new_rows: list[dict], updates: list[dict]) -> None:
+        for start in range(0, len(new_rows), CHUNK):
+            chunk = new_rows[start:start + CHUNK]
+            ids = db.session.scalars(
+                sa.insert(model).returning(model.id, sort_by_parameter_order=True), chunk).all()
+            for values, new_id in zip(chunk, ids):
+                values["id"] = new_id
+        for start in range(0, len(updates), CHUNK):
+            db.session.execute(sa.update(model), updates[start:start + CHUNK])
+        # Organisations created only because a line named them count as created too.
+        self.summary.created += len(new_rows)
+        self.summary.updated += len(updates)
+
+    def _write_entries(self, model: type[Entry], items: list[_Prepared], organisation_ids: dict[str, int]) -> None:
+        if not items:
+            return
+        title_column = {Project: Project.title, Expert: Expert.display_name, Resource: Resource.title}[model]
+        url_column = {Project: Project.website, Expert: None, Resource: Resource.url}[model]
+        matcher, slugs = self._existing(model, title_column, url_column)
+        rows: dict[Any, dict] = {}  # one row per matched entry; a later line wins
+        for item in items:
+            target = matcher.match(item.title, item.url)
+            values = self._entry_values(model, item)
+            if model is Expert:
+                values["is_example"] = item.is_example
+            if model in (Expert, Resource):
+                first = item.organisation_names[0] if item.organisation_names else None
+                values["organisation_id"] = organisation_ids[_key(first)] if first else None
+            key = ("id", target) if target else ("new", item.url, _key(item.title))
+            if target:
+                values["id"] = target
+            elif key not in rows:
+                values |= {"slug": services.unique_slug(model, item.title, slugs), "created_at": self.now}
+            rows[key] = rows.get(key, {}) | values | {"_item": item}
+        new_rows = [v for k, v in rows.items() if k[0] == "new"]
+        updates = [v for k, v in rows.items() if k[0] == "id"]
+        items_of = {id(v): v.pop("_item") for v in new_rows + updates}
+        self._insert_and_update(model, new_rows, updates)
+        self._write_links(model, [(v["id"], items_of[id(v)]) for v in new_rows + updates],
+                          organisation_ids, replace=[v["id"] for v in updates])
+
+    def _write_links(self, model, entries: list[tuple[int, _Prepared]], organisation_ids: dict[str, int],
+                     replace: list[int]) -> None:
+        topic_table = {Project: project_topics, Expert: expert_topics, Resource: resource_topics}[model]
+        for start in range(0, len(replace), CHUNK):
+            chunk = replace[start:start + CHUNK]
+            db.session.execute(sa.delete(topic_table).where(topic_table.c.entry_id.in_(chunk)))
+            if model is Project:
+                db.session.execute(sa.delete(ProjectOrganisation).where(ProjectOrganisation.project_id.in_(chunk)))
+        topic_rows = [{"entry_id": entry_id, "topic_id": topic}
+                      for entry_id, item in entries for topic in item.data.techniques + item.data.areas]
+        for start in range(0, len(topic_rows), CHUNK * 4):
+            db.session.execute(sa.insert(topic_table), topic_rows[start:start + CHUNK * 4])
+        if model is Project:
+            link_rows = []
+            for entry_id, item in entries:
+                seen = set()
+                for position, name in enumerate(item.organisation_names):
+                    org_id = organisation_ids[_key(name)]
+                    if org_id not in seen:
+                        seen.add(org_id)
+                        link_rows.append({"project_id": entry_id, "organisation_id": org_id,
+                                          "role": "lead" if position == 0 else "partner", "position": position})
+            for start in range(0, len(link_rows), CHUNK * 4):
+                db.session.execute(sa.insert(ProjectOrganisation.__table__), link_rows[start:start + CHUNK * 4])
+

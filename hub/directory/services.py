@@ -1,0 +1,634 @@
+"""Writing to the directory: validation, creating and editing entries,
+submitting them for review and publishing them.
+
+Services change objects and flush; the caller (a request or a CLI command)
+commits once. Validation lives here, so forms, the importer and the API all
+obey the same rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+from flask_babel import gettext as _
+from slugify import slugify
+
+from hub.accounts.permissions import can_contribute
+from hub.db import db, utcnow
+from hub.directory import vocabulary as vocab
+from hub.directory.models import (
+    Entry, EntryStatus, Expert, Membership, Organisation, Project, ProjectOrganisation, Resource, Topic,
+)
+from hub.directory.permissions import (
+    can_edit, can_publish, can_submit, can_use_organisation, forget_memberships, organisation_ids_of,
+)
+from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, require
+from hub.text import clean_block, clean_line, is_web_url
+
+TITLE_MAX = 200
+SUMMARY_MAX = 300
+TEXT_MAX = 20_000
+SHORT_TEXT_MAX = 4_000
+FIRST_YEAR = 1900
+
+
+# --- checking input -------------------------------------------------------------
+
+
+class Checker:
+    """Cleans values field by field and collects one message per bad field."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def line(self, name: str, value, max_length: int, required: bool = False) -> str | None:
+        text = clean_line(value)
+        if not text:
+            if required:
+                self.fail(name, _("This field is required."))
+            return None
+        if len(text) > max_length:
+            self.fail(name, _("Use at most %(n)d characters (now %(m)d).", n=max_length, m=len(text)))
+        return text
+
+    def block(self, name: str, value, max_length: int = TEXT_MAX, required: bool = False) -> str | None:
+        text = clean_block(value)
+        if not text:
+            if required:
+                self.fail(name, _("This field is required."))
+            return None
+        if len(text) > max_length:
+            self.fail(name, _("Use at most %(n)d characters (now %(m)d).", n=max_length, m=len(text)))
+        return text
+
+    def url(self, name: str, value) -> str | None:
+        text = clean_line(value)
+        if not text:
+            return None
+        if not is_web_url(text):
+            self.fail(name, _("Enter a full web address starting with https:// or http://."))
+        return text
+
+    def year(self, name: str, value) -> int | None:
+        if value in (None, ""):
+            return None
+        try:
+            year = int(str(value).strip())
+        except ValueError:
+            self.fail(name, _("Enter a year as four digits, like 2024."))
+            return None
+        if not FIRST_YEAR <= year <= date.today().year + 10:
+            self.fail(name, _("Enter a year between %(a)d and %(b)d.", a=FIRST_YEAR, b=date.today().year + 10))
+            return None
+        return year
+
+    def concept(self, name: str, facet: str, value, required: bool = True) -> str | None:
+        value = clean_line(value) or None
+        if value is None:
+            if required:
+                self.fail(name, _("Choose one of the options."))
+            return None
+        if not vocab.is_concept(facet, value):
+            self.fail(name, _("Choose one of the options (unknown value %(v)s).", v=value[:60]))
+            return None
+        return value
+
+    def concepts(self, name: str, facet: str, values, required: bool = False) -> list[str]:
+        chosen = _unique(clean_line(v) for v in (values or []))
+        unknown = [v for v in chosen if not vocab.is_concept(facet, v)]
+        if unknown:
+            self.fail(name, _("Unknown values: %(v)s.", v=", ".join(u[:60] for u in unknown[:5])))
+        elif required and not chosen:
+            self.fail(name, _("Choose at least one."))
+        return [v for v in chosen if v not in unknown]
+
+    def country(self, name: str, value, required: bool = False) -> str | None:
+        code = clean_line(value).upper() or None
+        if code is None:
+            if required:
+                self.fail(name, _("Choose a country."))
+            return None
+        if not vocab.is_country(code):
+            self.fail(name, _("Choose a country from the list (unknown code %(v)s).", v=code[:10]))
+            return None
+        return code
+
+    def languages(self, name: str, values) -> list[str]:
+        codes = _unique(clean_line(v).lower() for v in (values or []))
+        unknown = [c for c in codes if not vocab.is_language(c)]
+        if unknown:
+            self.fail(name, _("Unknown language codes: %(v)s.", v=", ".join(u[:20] for u in unknown[:5])))
+        return [c for c in codes if c not in unknown]
+
+    def done(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
+def _unique(values) -> list:
+    seen: dict = {}
+    for value in values:
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+# --- inputs ---------------------------------------------------------------------
+# Plain dataclasses between the web (or importer) and the services. `cleaned()`
+# returns a copy with every value checked and normalised, or raises InvalidInput.
+
+
+@dataclass
+class OrganisationInput:
+    name: str = ""
+    type: str = ""
+    country: str | None = None
+    city: str | None = None
+    region: str | None = None
+    website: str | None = None
+    description: str | None = None
+    wikidata_qid: str | None = None
+    isil: str | None = None
+    latitude: float | str | None = None
+    longitude: float | str | None = None
+
+    def cleaned(self) -> OrganisationInput:
+        c = Checker()
+        out = OrganisationInput(
+            name=c.line("name", self.name, 300, required=True),
+            type=c.concept("type", vocab.ORGANISATION_TYPE, self.type),
+            country=c.country("country", self.country),  # empty for international bodies
+            city=c.line("city", self.city, 200),
+            region=c.line("region", self.region, 200),
+            website=c.url("website", self.website),
+            description=c.block("description", self.description),
+            wikidata_qid=c.line("wikidata_qid", self.wikidata_qid, 20),
+            isil=c.line("isil", self.isil, 40),
+            latitude=_coordinate(c, "latitude", self.latitude, 90),
+            longitude=_coordinate(c, "longitude", self.longitude, 180),
+        )
+        if out.wikidata_qid and not (out.wikidata_qid[:1] in "Qq" and out.wikidata_qid[1:].isdigit()):
+            c.fail("wikidata_qid", _("A Wikidata identifier looks like Q190804."))
+        if out.wikidata_qid:
+            out.wikidata_qid = out.wikidata_qid.upper()
+        if (out.latitude is None) != (out.longitude is None):
+            c.fail("longitude" if out.longitude is None else "latitude", _("Give both latitude and longitude, or neither."))
+        c.done()
+        return out
+
+
+def _coordinate(c: Checker, name: str, value, limit: int) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        c.fail(name, _("Enter a number of degrees, like 48.8606."))
+        return None
+    if not -limit <= number <= limit or number != number:
+        c.fail(name, _("Enter a number between -%(n)d and %(n)d.", n=limit))
+        return None
+    return number
+
+
+@dataclass
+class ProjectInput:
+    title: str = ""
+    summary: str = ""
+    description: str = ""
+    stage: str = ""
+    start_year: int | str | None = None
+    end_year: int | str | None = None
+    country: str | None = None
+    languages: list[str] = field(default_factory=list)
+    lead_organisation_id: int | None = None
+    partner_names: list[str] = field(default_factory=list)
+    techniques: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    contact_ids: list[int] = field(default_factory=list)
+    website: str | None = None
+    repository_url: str | None = None
+    code_licence: str | None = None
+    data_sources: str | None = None
+    data_rights: str | None = None
+    risk_level: str = "not-assessed"
+    risk_justification: str | None = None
+    human_oversight: str | None = None
+    dpia_done: bool = False
+    fria_done: bool = False
+    bias_review_done: bool = False
+    assessment_notes: str | None = None
+    hosting: str | None = None
+    compute: str | None = None
+    lessons_worked: str | None = None
+    lessons_failed: str | None = None
+    funding: str | None = None
+
+    def cleaned(self) -> ProjectInput:
+        c = Checker()
+        out = ProjectInput(
+            title=c.line("title", self.title, TITLE_MAX, required=True),
+            summary=c.line("summary", self.summary, SUMMARY_MAX, required=True),
+            description=c.block("description", self.description, required=True) or "",
+            stage=c.concept("stage", vocab.PROJECT_STAGE, self.stage),
+            start_year=c.year("start_year", self.start_year),
+            end_year=c.year("end_year", self.end_year),
+            country=c.country("country", self.country),
+            languages=c.languages("languages", self.languages),
+            lead_organisation_id=self.lead_organisation_id,
+            partner_names=_unique(clean_line(n) for n in (self.partner_names or [])),
+            techniques=c.concepts("techniques", vocab.TECHNIQUE, self.techniques, required=True),
+            areas=c.concepts("areas", vocab.AREA, self.areas),
+            contact_ids=_unique(self.contact_ids),
+            website=c.url("website", self.website),
+            repository_url=c.url("repository_url", self.repository_url),
+            code_licence=c.line("code_licence", self.code_licence, 100),
+            data_sources=c.block("data_sources", self.data_sources, SHORT_TEXT_MAX),
+            data_rights=c.block("data_rights", self.data_rights, SHORT_TEXT_MAX),
+            risk_level=c.concept("risk_level", vocab.AI_ACT_RISK, self.risk_level or "not-assessed"),
+            risk_justification=c.block("risk_justification", self.risk_justification, SHORT_TEXT_MAX),
+            human_oversight=c.block("human_oversight", self.human_oversight, SHORT_TEXT_MAX),
+            dpia_done=bool(self.dpia_done),
+            fria_done=bool(self.fria_done),
+            bias_review_done=bool(self.bias_review_done),
+            assessment_notes=c.block("assessment_notes", self.assessment_notes, SHORT_TEXT_MAX),
+            hosting=c.block("hosting", self.hosting, SHORT_TEXT_MAX),
+            compute=c.block("compute", self.compute, SHORT_TEXT_MAX),
+            lessons_worked=c.block("lessons_worked", self.lessons_worked, SHORT_TEXT_MAX),
+            lessons_failed=c.block("lessons_failed", self.lessons_failed, SHORT_TEXT_MAX),
+            funding=c.block("funding", self.funding, SHORT_TEXT_MAX),
+        )
+        if out.start_year and out.end_year and out.end_year < out.start_year:
+            c.fail("end_year", _("The end year cannot be before the start year."))
+        if any(len(n) > 300 for n in out.partner_names):
+            c.fail("partner_names", _("An organisation name has at most 300 characters."))
+        c.done()
+        return out
+
+
+@dataclass
+class ExpertInput:
+    display_name: str = ""
+    role_title: str | None = None
+    organisation_id: int | None = None
+    bio: str = ""
+    country: str | None = None
+    languages: list[str] = field(default_factory=list)
+    techniques: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    offers: list[str] = field(default_factory=list)
+    open_to_contact: bool = True
+
+    def cleaned(self) -> ExpertInput:
+        c = Checker()
+        offers = _unique(clean_line(o) for o in (self.offers or []))
+        if any(o not in vocab.EXPERT_OFFERS for o in offers):
+            c.fail("offers", _("Choose from the listed offers."))
+        out = ExpertInput(
+            display_name=c.line("display_name", self.display_name, 120, required=True),
+            role_title=c.line("role_title", self.role_title, 200),
+            organisation_id=self.organisation_id,
+            bio=c.block("bio", self.bio, SHORT_TEXT_MAX, required=True) or "",
+            country=c.country("country", self.country),
+            languages=c.languages("languages", self.languages),
+            techniques=c.concepts("techniques", vocab.TECHNIQUE, self.techniques),
+            areas=c.concepts("areas", vocab.AREA, self.areas),
+            offers=[o for o in offers if o in vocab.EXPERT_OFFERS],
+            open_to_contact=bool(self.open_to_contact),
+        )
+        if not out.techniques and not out.areas and "techniques" not in c.errors:
+            c.fail("techniques", _("Choose at least one technique or area of expertise."))
+        c.done()
+        return out
+
+
+@dataclass
+class ResourceInput:
+    title: str = ""
+    type: str = ""
+    summary: str = ""
+    description: str | None = None
+    url: str | None = None
+    licence: str | None = None
+    languages: list[str] = field(default_factory=list)
+    techniques: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    organisation_id: int | None = None
+    year: int | str | None = None
+
+    def cleaned(self) -> ResourceInput:
+        c = Checker()
+        out = ResourceInput(
+            title=c.line("title", self.title, TITLE_MAX, required=True),
+            type=c.concept("type", vocab.RESOURCE_TYPE, self.type),
+            summary=c.line("summary", self.summary, SUMMARY_MAX, required=True),
+            description=c.block("description", self.description) or "",
+            url=c.url("url", self.url),
+            licence=c.line("licence", self.licence, 100),
+            languages=c.languages("languages", self.languages),
+            techniques=c.concepts("techniques", vocab.TECHNIQUE, self.techniques),
+            areas=c.concepts("areas", vocab.AREA, self.areas),
+            organisation_id=self.organisation_id,
+            year=c.year("year", self.year),
+        )
+        c.done()
+        return out
+
+
+# --- topics -------------------------------------------------------------------------
+
+
+def sync_topics() -> int:
+    """Make the topics table match taxonomy.json (labels may change; ids stay). Returns rows added."""
+    existing = {t.id: t for t in db.session.scalars(db.select(Topic))}
+    added = 0
+    for facet in vocab.taxonomy().values():
+        for concept in facet.concepts:
+            topic = existing.get(concept.id)
+            if topic is None:
+                db.session.add(Topic(id=concept.id, facet=facet.id, position=concept.position,
+                                     labels=concept.labels, synonyms=concept.synonyms))
+                added += 1
+            elif (topic.facet, topic.position, topic.labels, topic.synonyms) != (
+                    facet.id, concept.position, concept.labels, concept.synonyms):
+                topic.facet, topic.position = facet.id, concept.position
+                topic.labels, topic.synonyms = concept.labels, concept.synonyms
+    db.session.flush()
+    return added
+
+
+# --- slugs and lookups ----------------------------------------------------------
+
+
+def slug_base(text: str) -> str:
+    # Scripts that slugify cannot spell in Latin letters leave nothing: fall back to "entry".
+    return slugify(text or "", max_length=80, word_boundary=True) or "entry"
+
+
+def unique_slug(model: type[Entry], text: str, taken: set[str] | None = None) -> str:
+    """A slug not used by another row of `model` (nor in `taken`, for bulk loads)."""
+    base = slug_base(text)
+    if taken is None:
+        like = db.select(model.slug).where((model.slug == base) | model.slug.like(f"{base}-%"))
+        taken = set(db.session.scalars(like))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def get_entry(model: type[Entry], entry_id: int) -> Entry:
+    entry = db.session.get(model, entry_id)
+    if entry is None:
+        raise NotFound(_("No such entry."))
+    return entry
+
+
+def _topics(ids: list[str]) -> list[Topic]:
+    if not ids:
+        return []
+    found = {t.id: t for t in db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:  # the vocabulary file knows them but the table was not synced
+        raise Conflict(f"Topics not loaded: {', '.join(missing)}; run 'flask hub sync-vocabulary'.")
+    return [found[i] for i in ids]
+
+
+def _organisation_for(user, organisation_id: int | None, field_name: str) -> Organisation | None:
+    if organisation_id is None:
+        return None
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or not can_use_organisation(user, organisation):
+        raise InvalidInput({field_name: _("Choose one of your organisations.")})
+    return organisation
+
+
+def _copy_fields(entry: Entry, data, names) -> None:
+    for name in names:
+        setattr(entry, name, getattr(data, name))
+
+
+def _start(user, entry: Entry | None, model: type[Entry]) -> Entry:
+    require(can_contribute(user), _("Confirm your email address before you add entries."))
+    if entry is None:
+        entry = model(owner_id=user.id, status=EntryStatus.DRAFT)
+        db.session.add(entry)
+    else:
+        require(can_edit(user, entry), _("You may not edit this entry."))
+    return entry
+
+
+def _finish(user, entry: Entry, submit: bool) -> Entry:
+    # Until review of revisions exists, a change to a published entry goes back to review.
+    if submit or entry.status is EntryStatus.PUBLISHED:
+        entry.status = EntryStatus.DRAFT if entry.status is EntryStatus.PUBLISHED else entry.status
+        submit_for_review(user, entry)
+    db.session.flush()
+    return entry
+
+
+# --- organisations --------------------------------------------------------------
+
+ORGANISATION_FIELDS = [f.name for f in fields(OrganisationInput)]
+
+
+def save_organisation(user, data: OrganisationInput, organisation: Organisation | None = None,
+                      submit: bool = False) -> Organisation:
+    """Create or edit an organisation; its creator becomes its first member."""
+    is_new = organisation is None
+    organisation = _start(user, organisation, Organisation)
+    data = data.cleaned()
+    _copy_fields(organisation, data, ORGANISATION_FIELDS)
+    if is_new:
+        organisation.slug = unique_slug(Organisation, data.name)
+        organisation.memberships.append(Membership(user_id=user.id))
+        forget_memberships(user)
+    return _finish(user, organisation, submit)
+
+
+# --- projects -------------------------------------------------------------------
+
+PROJECT_FIELDS = [
+    "title", "summary", "description", "stage", "start_year", "end_year", "country", "languages", "website",
+    "repository_url", "code_licence", "data_sources", "data_rights", "risk_level", "risk_justification",
+    "human_oversight", "dpia_done", "fria_done", "bias_review_done", "assessment_notes", "hosting", "compute",
+    "lessons_worked", "lessons_failed", "funding",
+]
+
+
+def save_project(user, data: ProjectInput, project: Project | None = None, submit: bool = False) -> Project:
+    """Create or edit a project led by one of the user's organisations."""
+    is_new = project is None
+    project = _start(user, project, Project)
+    data = data.cleaned()
+    current_lead = project.lead_organisation
+    if data.lead_organisation_id is None:
+        raise InvalidInput({"lead_organisation_id": _("Choose the organisation that leads the project.")})
+    if current_lead is None or current_lead.id != data.lead_organisation_id:
+        lead = _organisation_for(user, data.lead_organisation_id, "lead_organisation_id")
+    else:
+        lead = current_lead
+    partners, unknown = find_organisations_by_names(data.partner_names)
+    if unknown:
+        raise InvalidInput({"partner_names": _(
+            "No organisation in the directory is named %(names)s. Check the spelling, or add the organisation "
+            "first.", names=", ".join(f"“{n}”" for n in unknown[:5]))})
+    partners = [p for p in partners if p.id != lead.id]
+    contacts = [db.session.get(Expert, i) for i in data.contact_ids]
+    if any(c is None for c in contacts):
+        raise InvalidInput({"contact_ids": _("One of the contact persons no longer exists.")})
+
+    _copy_fields(project, data, PROJECT_FIELDS)
+    project.country = data.country or lead.country
+    if is_new:
+        project.slug = unique_slug(Project, data.title)
+    project.organisation_links = [ProjectOrganisation(organisation=lead, organisation_id=lead.id, role="lead")] + [
+        ProjectOrganisation(organisation=p, organisation_id=p.id, role="partner", position=i)
+        for i, p in enumerate(partners, start=1)
+    ]
+    project.topics = _topics(data.techniques + data.areas)
+    project.contacts = contacts
+    return _finish(user, project, submit)
+
+
+def find_organisations_by_names(names: list[str]) -> tuple[list[Organisation], list[str]]:
+    """Published organisations with exactly these names (any case); and the names not found."""
+    found, missing = [], []
+    for name in _unique(clean_line(n) for n in names):
+        match = db.session.scalars(
+            db.select(Organisation)
+            .where(db.func.lower(Organisation.name) == name.lower(), Organisation.status == EntryStatus.PUBLISHED)
+            .order_by(Organisation.id)
+            .limit(1)
+        ).first()
+        (found.append(match) if match else missing.append(name))
+    return found, missing
+
+
+# --- experts --------------------------------------------------------------------
+
+EXPERT_FIELDS = ["display_name", "role_title", "bio", "country", "languages", "offers", "open_to_contact"]
+
+
+def own_expert_profile(user) -> Expert | None:
+    return db.session.scalar(db.select(Expert).where(Expert.user_id == user.id))
+
+
+def save_expert(user, data: ExpertInput, expert: Expert | None = None, submit: bool = False) -> Expert:
+    """A user's own expert profile: at most one each."""
+    is_new = expert is None
+    if is_new and own_expert_profile(user) is not None:
+        raise Conflict(_("You already have an expert profile; edit it instead."))
+    expert = _start(user, expert, Expert)
+    data = data.cleaned()
+    organisation = None
+    if data.organisation_id is not None and data.organisation_id != expert.organisation_id:
+        organisation = _organisation_for(user, data.organisation_id, "organisation_id")
+    _copy_fields(expert, data, EXPERT_FIELDS)
+    expert.organisation_id = organisation.id if organisation else data.organisation_id
+    if is_new:
+        expert.user_id = user.id
+        expert.slug = unique_slug(Expert, data.display_name)
+    expert.topics = _topics(data.techniques + data.areas)
+    return _finish(user, expert, submit)
+
+
+def contact_candidates(user, project: Project | None = None) -> list[Expert]:
+    """Profiles that may be named as a project's contact: the user's, their colleagues', current ones."""
+    org_ids = organisation_ids_of(user)
+    query = db.select(Expert).where(
+        (Expert.user_id == user.id)
+        | (Expert.organisation_id.in_(org_ids) & (Expert.status == EntryStatus.PUBLISHED))
+    )
+    candidates = list(db.session.scalars(query.order_by(Expert.display_name)))
+    for current in project.contacts if project else []:
+        if current not in candidates:
+            candidates.append(current)
+    return candidates
+
+
+# --- resources ------------------------------------------------------------------
+
+RESOURCE_FIELDS = ["title", "type", "summary", "description", "url", "licence", "languages", "year"]
+
+
+def save_resource(user, data: ResourceInput, resource: Resource | None = None, submit: bool = False) -> Resource:
+    is_new = resource is None
+    resource = _start(user, resource, Resource)
+    data = data.cleaned()
+    if data.organisation_id is not None and data.organisation_id != resource.organisation_id:
+        _organisation_for(user, data.organisation_id, "organisation_id")
+    _copy_fields(resource, data, RESOURCE_FIELDS)
+    resource.organisation_id = data.organisation_id
+    if is_new:
+        resource.slug = unique_slug(Resource, data.title)
+    resource.topics = _topics(data.techniques + data.areas)
+    return _finish(user, resource, submit)
+
+
+# --- status changes -------------------------------------------------------------
+
+
+def submit_for_review(user, entry: Entry) -> None:
+    """The owner hands the entry to the moderators: it becomes pending."""
+    if not can_submit(user, entry):
+        if not can_edit(user, entry):
+            raise PermissionDenied(_("You may not submit this entry."))
+        raise Conflict(_("This entry cannot be submitted in its current state (%(s)s).", s=entry.status.value))
+    entry.status = EntryStatus.PENDING
+    entry.submitted_at = utcnow()
+
+
+def publish(actor, entry: Entry) -> None:
+    """Make a pending entry public. `actor` None means the command line (an administrator)."""
+    if actor is not None:
+        require(can_publish(actor, entry), _("Only moderators may publish pending entries."))
+    elif entry.status is not EntryStatus.PENDING:
+        raise Conflict(f"{entry.kind} {entry.id} is {entry.status.value}, not pending.")
+    now = utcnow()
+    entry.status = EntryStatus.PUBLISHED
+    entry.published_at = now
+    entry.reviewed_at = now
+
+
+# --- editing forms start from the entry as it is ------------------------------------
+
+
+def _topic_ids(entry, facet: str) -> list[str]:
+    return [t.id for t in entry.topics if t.facet == facet]
+
+
+def input_for(entry: Entry):
+    """The entry's current values as the Input its form edits."""
+    if isinstance(entry, Organisation):
+        return OrganisationInput(**{name: getattr(entry, name) for name in ORGANISATION_FIELDS})
+    if isinstance(entry, Project):
+        lead = entry.lead_organisation
+        return ProjectInput(
+            **{name: getattr(entry, name) for name in PROJECT_FIELDS},
+            lead_organisation_id=lead.id if lead else None,
+            partner_names=[p.name for p in entry.partners],
+            techniques=_topic_ids(entry, vocab.TECHNIQUE), areas=_topic_ids(entry, vocab.AREA),
+            contact_ids=[c.id for c in entry.contacts],
+        )
+    if isinstance(entry, Expert):
+        return ExpertInput(
+            **{name: getattr(entry, name) for name in EXPERT_FIELDS}, organisation_id=entry.organisation_id,
+            techniques=_topic_ids(entry, vocab.TECHNIQUE), areas=_topic_ids(entry, vocab.AREA),
+        )
+    return ResourceInput(
+        **{name: getattr(entry, name) for name in RESOURCE_FIELDS}, organisation_id=entry.organisation_id,
+        techniques=_topic_ids(entry, vocab.TECHNIQUE), areas=_topic_ids(entry, vocab.AREA),
+    )
+
+
+SAVERS = {
+    "organisation": (OrganisationInput, save_organisation),
+    "project": (ProjectInput, save_project),
+    "expert": (ExpertInput, save_expert),
+    "resource": (ResourceInput, save_resource),
+}

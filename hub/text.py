@@ -1,0 +1,41 @@
+"""Text cleaning shared by forms, services and the importer.
+
+Control characters never reach the database (PostgreSQL refuses NUL; others
+break mail headers and layouts); everything else of unicode is kept as typed.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BLOCK_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def clean_line(value: object) -> str:
+    """One line of text: controls and line breaks become spaces, runs of space collapse."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    return _SPACES.sub(" ", _LINE_CONTROLS.sub(" ", text)).strip()
+
+
+def clean_block(value: object) -> str:
+    """Multi-line text (Markdown): keeps line breaks and tabs, drops other controls."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return _BLOCK_CONTROLS.sub("", text).strip()
+
+
+def is_web_url(value: str) -> bool:
+    """An absolute http(s) address with a host: what a link in the directory may be."""
+    if not value or len(value) > 500 or any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and "." in (parts.hostname or "")

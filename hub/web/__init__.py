@@ -1,0 +1,58 @@
+"""The thin HTTP layer: blueprints, error pages, headers and template helpers."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import format_date, get_locale
+from flask_login import current_user
+
+from hub.directory import vocabulary as vocab
+from hub.markdown import render_markdown
+
+
+def init_app(app: Flask) -> None:
+    from hub.web import errors, security
+    from hub.web.accounts.views import bp as accounts_bp
+    from hub.web.directory.views import bp as directory_bp
+    from hub.web.i18n import LANGUAGE_NAMES
+    from hub.web.public.views import bp as public_bp
+    from hub.web.submit.views import bp as submit_bp
+
+    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    security.init_app(app)
+
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        concept=lambda concept_id: vocab.label(concept_id),
+        country=lambda code: vocab.country_name(code),
+        language=lambda code: vocab.language_name(code),
+        date=lambda value: format_date(value, "medium") if value else "",
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def template_globals():
+        from hub.directory.permissions import can_edit
+
+        return {
+            "vocab": vocab,
+            "current_locale": str(get_locale() or "en"),
+            "language_names": LANGUAGE_NAMES,
+            "can_edit": lambda entry: can_edit(current_user, entry),
+            "url_with": _url_with,
+        }
+
+
+def _url_with(**changes) -> str:
+    """The current URL with some query arguments changed (None removes one); keeps filters shareable."""
+    from urllib.parse import urlencode
+
+    args = {k: v for k, v in request.args.items()}
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    query = urlencode(args)
+    return request.path + (f"?{query}" if query else "")

@@ -1,0 +1,58 @@
+"""Home, about, privacy, health check and the language switcher."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+
+from hub.db import db
+from hub.directory import listing, vocabulary as vocab
+from hub.web.i18n import LANGUAGE_COOKIE
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "public/home.html",
+        counts=listing.counts(),
+        latest_projects=listing.latest("project", 6),
+        latest_resources=listing.latest("resource", 4),
+        techniques=listing.topic_counts(vocab.TECHNIQUE),
+        areas=listing.topic_counts(vocab.AREA),
+    )
+
+
+@bp.get("/about")
+def about():
+    return render_template("public/about.html", counts=listing.counts())
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    response = redirect(_safe_next(request.args.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,99 @@
+"""Adding and editing entries: save a draft or submit it for review."""
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from hub.db import transaction
+from hub.directory import listing, services
+from hub.directory.models import ENTRY_MODELS, Entry
+from hub.directory.permissions import can_edit
+from hub.errors import Conflict, InvalidInput
+from hub.web.accounts.forms import EmptyForm
+from hub.web.submit.forms import FORMS
+
+bp = Blueprint("submit", __name__)
+
+KINDS = tuple(FORMS)
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in KINDS:
+        abort(404)
+    return kind
+
+
+def _form_for(kind: str, entry: Entry | None):
+    form_class = FORMS[kind]
+    if request.method == "POST" or entry is None:
+        form = form_class()
+    else:
+        data = asdict(services.input_for(entry))
+        if "partner_names" in data:
+            data["partner_names"] = "\n".join(data["partner_names"])
+        form = form_class(data=data)
+    candidates = services.contact_candidates(current_user, entry) if kind == "project" else ()
+    form.fill_choices(current_user, listing.user_organisations(current_user), candidates)
+    return form
+
+
+def _input_from(kind: str, form):
+    input_class = services.SAVERS[kind][0]
+    values = {f.name: getattr(form, f.name).data for f in fields(input_class) if hasattr(form, f.name)}
+    if "partner_names" in values:
+        values["partner_names"] = (values["partner_names"] or "").splitlines()
+    return input_class(**values)
+
+
+def _edit(kind: str, entry: Entry | None):
+    form = _form_for(kind, entry)
+    if form.validate_on_submit():
+        submit = "submit" in request.form
+        save = services.SAVERS[kind][1]
+        try:
+            with transaction():
+                entry = save(current_user, _input_from(kind, form), entry, submit=submit)
+        except (InvalidInput, Conflict) as error:
+            form.add_errors(error.errors if isinstance(error, InvalidInput) else {"": error.message})
+        else:
+            flash(_("Submitted for review. A moderator will look at it soon.") if entry.status.value == "pending"
+                  else _("Saved as a draft. Only you and your colleagues can see it."), "success")
+            return redirect(url_for(f"directory.{kind}", slug=entry.slug))
+    return render_template(f"submit/{kind}.html", form=form, entry=entry, kind=kind,
+                           organisations=listing.user_organisations(current_user))
+
+
+@bp.route("/submit/<kind>", methods=["GET", "POST"])
+@login_required
+def new(kind: str):
+    _kind_or_404(kind)
+    if not current_user.email_verified:
+        flash(_("Confirm your email address first: we sent you a link when you registered."), "error")
+        return redirect(url_for("accounts.account"))
+    if kind == "expert" and services.own_expert_profile(current_user):
+        return redirect(url_for("submit.edit", kind="expert", entry_id=services.own_expert_profile(current_user).id))
+    return _edit(kind, None)
+
+
+@bp.route("/edit/<kind>/<int:entry_id>", methods=["GET", "POST"])
+@login_required
+def edit(kind: str, entry_id: int):
+    entry = services.get_entry(ENTRY_MODELS[_kind_or_404(kind)], entry_id)
+    if not can_edit(current_user, entry):
+        abort(403)
+    return _edit(kind, entry)
+
+
+@bp.post("/edit/<kind>/<int:entry_id>/submit")
+@login_required
+def submit_for_review(kind: str, entry_id: int):
+    entry = services.get_entry(ENTRY_MODELS[_kind_or_404(kind)], entry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        services.submit_for_review(current_user, entry)
+    flash(_("Submitted for review. A moderator will look at it soon."), "success")
+    return redirect(url_for(f"directory.{kind}", slug=entry.slug))
