@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_number, get_locale
 from flask_login import current_user
 
 from hub.directory import vocabulary as vocab
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         country=lambda code: vocab.country_name(code),
         language=lambda code: vocab.language_name(code),
         date=lambda value: format_date(value, "medium") if value else "",
+        format_number=format_number,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 

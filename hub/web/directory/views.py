@@ -8,20 +8,12 @@ from hub.directory import listing, vocabulary as vocab
 
 bp = Blueprint("directory", __name__)
 
-LIST_TEMPLATES = {
-    "project": "directory/projects.html",
-    "expert": "directory/experts.html",
-    "resource": "directory/resources.html",
-    "organisation": "directory/organisations.html",
-}
-
-
 def _list(kind: str):
     args = request.args
     filters = listing.clean_filters(kind, topic=args.get("topic"), country=args.get("country"),
                                     type=args.get("type"), q=args.get("q"))
     page = listing.list_entries(kind, filters, page=args.get("page", 1, type=int))
-    return render_template(LIST_TEMPLATES[kind], kind=kind, page=page, filters=filters,
+    return render_template("directory/list.html", kind=kind, page=page, filters=filters,
                            countries=listing.country_counts())
 
 
