@@ -104,6 +104,10 @@ def _drop_after_commit_hooks(session: Session) -> None:
 # --- one place commits ------------------------------------------------------
 
 
+def discard_after_commit_hooks() -> None:
+    db.session.info.pop(_HOOKS_KEY, None)
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """Commit the work done inside the block once, or roll it back whole."""
@@ -112,6 +116,9 @@ def transaction() -> Iterator[Session]:
         db.session.commit()
     except BaseException:
         db.session.rollback()
+        # A block that failed before touching the database has no transaction to
+        # roll back, so no rollback event fires: drop its side effects here.
+        discard_after_commit_hooks()
         raise
 
 

@@ -63,10 +63,5 @@ def _write_to_outbox_folder(message: EmailMessage, folder: Path) -> None:
 def send_after_commit(to: str, subject: str, body: str, reply_to: str | None = None) -> None:
     """Queue a mail that leaves only if the current transaction commits."""
     message = build_message(to, subject, body, reply_to)
-    app = current_app._get_current_object()
-
-    def send() -> None:
-        with app.app_context():
-            deliver(message)
-
-    after_commit(send)
+    # Hooks run inside the commit, so the app context of the work is still there.
+    after_commit(lambda: deliver(message))
