@@ -64,15 +64,19 @@ def load_demo(if_empty: bool) -> None:
 
 
 @hub_cli.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))  # -sig: accept a byte-order mark
 @click.option("--pending", is_flag=True, help="Import as pending review instead of published.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid lines even if some lines have errors.")
 def import_file(file, pending: bool, skip_invalid: bool) -> None:
     """Import entries from a JSON Lines FILE (see docs/import.md)."""
     try:
-        lines = file.read().splitlines()
+        # JSON Lines end at "\n" only: splitlines() would also cut at U+2028, U+0085 and
+        # other characters that JSON strings may contain unescaped.
+        lines = file.read().split("\n")
     except UnicodeDecodeError as error:
         raise click.ClickException(f"The file is not UTF-8 text ({error.reason} at byte {error.start}).") from None
+    if lines and not lines[-1]:
+        lines.pop()  # the newline that ends the last line
     try:
         with click.progressbar(length=len(lines), label="Importing", file=sys.stderr) as bar:
             with transaction():

@@ -9,7 +9,9 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Bidi overrides (U+202D, U+202E) can disguise a name ("Museum\u202egnp.exe" shows
+# as "Museum exe.png"); one-line fields have no need of them.
+_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
 _BLOCK_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t]+")
 

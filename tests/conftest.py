@@ -81,12 +81,13 @@ def fresh_database_url(tmp_path_factory):
 
 
 class HubTestClient(FlaskClient):
-    """Each request starts without the user and locale that Flask-Login and
-    Flask-Babel cached on the app context (the tests keep one open across
+    """Each request starts without the user, CSRF token and locale that
+    Flask-Login, Flask-WTF and Flask-Babel cached on the app context (the tests keep one open across
     requests; in production every request has its own)."""
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)
         flask_babel.refresh()
         return super().open(*args, **kwargs)
 

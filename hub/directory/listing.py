@@ -16,6 +16,7 @@ from hub.directory.models import (
 )
 from hub.directory.permissions import can_view
 from hub.errors import NotFound
+from hub.text import clean_line
 
 MAX_PAGE = 10_000
 
@@ -64,7 +65,8 @@ def clean_filters(kind: str, topic=None, country=None, type=None, q=None) -> Fil
     if kind == "expert" and type in vocab.EXPERT_OFFERS:
         filters.type = type
     if q:
-        filters.q = q.strip()[:100] or None
+        # clean_line drops control characters: PostgreSQL refuses NUL in a query (a 500).
+        filters.q = clean_line(q)[:100] or None
     filters.active = {k: v for k, v in
                       {"topic": filters.topic, "country": filters.country, "type": filters.type, "q": filters.q}.items()
                       if v}
@@ -193,6 +195,8 @@ def get_for_view(kind: str, slug: str, user) -> Entry:
     from hub.directory.models import ENTRY_MODELS
 
     model = ENTRY_MODELS[kind]
+    if "\x00" in slug:  # no slug has one, and PostgreSQL refuses NUL in a query (a 500)
+        raise NotFound()
     entry = db.session.scalar(sa.select(model).where(model.slug == slug))
     if entry is None or not can_view(user, entry):
         raise NotFound()
@@ -225,6 +229,8 @@ def projects_of_expert(expert: Expert) -> list[Project]:
 
 
 def get_topic(facet: str, concept_id: str) -> Topic:
+    if "\x00" in concept_id:  # as in get_for_view
+        raise NotFound()
     topic = db.session.get(Topic, concept_id)
     if topic is None or topic.facet != facet or facet not in vocab.TOPIC_FACETS:
         raise NotFound()

@@ -75,8 +75,11 @@ class Checker:
     def year(self, name: str, value) -> int | None:
         if value in (None, ""):
             return None
+        text = str(value).strip()
         try:
-            year = int(str(value).strip())
+            if not (text.isascii() and text.isdigit()):  # int() would take "٢٠٢٤" or "1_999"
+                raise ValueError(text)
+            year = int(text)
         except ValueError:
             self.fail(name, _("Enter a year as four digits, like 2024."))
             return None
@@ -170,7 +173,8 @@ class OrganisationInput:
             latitude=_coordinate(c, "latitude", self.latitude, 90),
             longitude=_coordinate(c, "longitude", self.longitude, 180),
         )
-        if out.wikidata_qid and not (out.wikidata_qid[:1] in "Qq" and out.wikidata_qid[1:].isdigit()):
+        qid_number = (out.wikidata_qid or "")[1:]
+        if out.wikidata_qid and not (out.wikidata_qid[:1] in "Qq" and qid_number.isascii() and qid_number.isdigit()):
             c.fail("wikidata_qid", _("A Wikidata identifier looks like Q190804."))
         if out.wikidata_qid:
             out.wikidata_qid = out.wikidata_qid.upper()
@@ -415,14 +419,17 @@ def _copy_fields(entry: Entry, data, names) -> None:
 def _start(user, entry: Entry | None, model: type[Entry]) -> Entry:
     require(can_contribute(user), _("Confirm your email address before you add entries."))
     if entry is None:
+        # Not added to the session yet: the lookups that follow (slugs, partners,
+        # topics) autoflush, and would insert the entry before its slug is set.
+        # _finish adds it once it is complete.
         entry = model(owner_id=user.id, status=EntryStatus.DRAFT)
-        db.session.add(entry)
     else:
         require(can_edit(user, entry), _("You may not edit this entry."))
     return entry
 
 
 def _finish(user, entry: Entry, submit: bool) -> Entry:
+    db.session.add(entry)  # a no-op for an entry already in the session
     # Until review of revisions exists, a change to a published entry goes back to review.
     if submit or entry.status is EntryStatus.PUBLISHED:
         entry.status = EntryStatus.DRAFT if entry.status is EntryStatus.PUBLISHED else entry.status

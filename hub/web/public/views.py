@@ -44,8 +44,13 @@ def healthz():
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never an open redirect."""
+    """Only paths on this site: never an open redirect. Control characters are
+    refused too: browsers (and urllib) drop tabs and line breaks from a URL, so
+    "/<tab>/evil.example" would leave as "//evil.example"; and a line break in
+    a header is an error (a 500)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
         return "/"
     return target
 

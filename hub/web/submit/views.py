@@ -36,7 +36,14 @@ def _form_for(kind: str, entry: Entry | None):
             data["partner_names"] = "\n".join(data["partner_names"])
         form = form_class(data=data)
     candidates = services.contact_candidates(current_user, entry) if kind == "project" else ()
-    form.fill_choices(current_user, listing.user_organisations(current_user), candidates)
+    organisations = listing.user_organisations(current_user)
+    # The entry's current organisation stays a choice for an editor who is not its
+    # member (an administrator): the service lets an edit keep it.
+    current = None if entry is None else (
+        entry.lead_organisation if kind == "project" else getattr(entry, "organisation", None))
+    if current is not None and current not in organisations:
+        organisations.append(current)
+    form.fill_choices(current_user, organisations, candidates)
     return form
 
 
