@@ -38,6 +38,11 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
 
+    # Every model module, so that the metadata (migrations, tests) knows every table.
+    from hub.accounts import models as _accounts_models  # noqa: F401
+    from hub.directory import models as _directory_models  # noqa: F401
+    from hub.moderation import models as _moderation_models  # noqa: F401
+
     from hub.accounts import services as accounts
     from hub.web import i18n
 

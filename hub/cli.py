@@ -13,6 +13,7 @@ from hub.db import db, transaction
 from hub.directory import demo, importer, services
 from hub.directory.models import ENTRY_MODELS, EntryStatus
 from hub.errors import DomainError, InvalidInput
+from hub.moderation import services as moderation
 
 hub_cli = AppGroup("hub", help="Commands of the AI Competency Hub.")
 
@@ -105,14 +106,14 @@ def list_pending() -> None:
 @click.argument("kind", type=click.Choice(list(ENTRY_MODELS)))
 @click.argument("slug")
 def publish(kind: str, slug: str) -> None:
-    """Publish a pending entry (the review workflow's stand-in on the command line)."""
+    """Approve a pending entry from the command line (logged as done by the system)."""
     model = ENTRY_MODELS[kind]
     entry = db.session.scalar(db.select(model).where(model.slug == slug))
     if entry is None:
         raise click.ClickException(f"No {kind} with the slug {slug!r}.")
     try:
         with transaction():
-            services.publish(None, entry)
+            moderation.change_status(None, entry, "approve")
     except (DomainError, InvalidInput) as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Published {kind} {slug}.")

@@ -364,11 +364,28 @@ class _Writer:
                 sa.select(model.slug, model.id).where(model.slug.in_([v["slug"] for v in chunk]))).all())
             for values in chunk:
                 values["id"] = ids[values["slug"]]
-        for start in range(0, len(updates), CHUNK):
-            db.session.execute(sa.update(model), updates[start:start + CHUNK])
+        self._update(model, updates)
         # Organisations created only because a line named them count as created too.
         self.summary.created += len(new_rows)
         self.summary.updated += len(updates)
+
+    @staticmethod
+    def _update(model, updates: list[dict]) -> None:
+        """Bulk UPDATE by id in Core: the ORM's bulk update wants each row's version_id, which
+        an import does not know. Every updated row gets a new version, so a moderator's
+        decision based on the older content is refused as stale."""
+        table = model.__table__
+        by_keys: dict[frozenset, list[dict]] = {}
+        for row in updates:
+            by_keys.setdefault(frozenset(row), []).append(row)
+        for keys, rows in by_keys.items():
+            names = sorted(keys - {"id"})
+            statement = (sa.update(table).where(table.c.id == sa.bindparam("b_id"))
+                         .values({name: sa.bindparam(f"b_{name}") for name in names}
+                                 | {"version_id": table.c.version_id + 1}))
+            for start in range(0, len(rows), CHUNK):
+                db.session.execute(statement, [{f"b_{k}": v for k, v in row.items()}
+                                               for row in rows[start:start + CHUNK]])
 
     def _write_entries(self, model: type[Entry], items: list[_Prepared], organisation_ids: dict[str, int]) -> None:
         if not items:

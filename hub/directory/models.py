@@ -69,6 +69,17 @@ class Entry:
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # When a moderator last reviewed it or its owner confirmed it is still accurate.
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who last handed it to the moderators: they may not review it themselves.
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # When its editors were last asked to confirm it (flask hub remind-stale), so they are not asked daily.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every UPDATE; a write based on an older read fails instead of
+    # overwriting (two moderators deciding at once).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version_id}
 
     @declared_attr
     def owner(cls) -> Mapped[User | None]:
@@ -124,6 +135,37 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship()
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+
+class RequestStatus(str, enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class MembershipRequest(db.Model):
+    """A user asks to join an organisation; its members (or the moderators) decide."""
+
+    __tablename__ = "membership_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[RequestStatus] = mapped_column(
+        enum_column(RequestStatus, "request_status"), default=RequestStatus.PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    organisation: Mapped[Organisation] = relationship()
 
 
 class ProjectOrganisation(db.Model):

@@ -2,11 +2,9 @@
 templates only hide buttons for comfort."""
 from __future__ import annotations
 
-from hub.accounts.permissions import can_contribute, can_moderate, is_signed_in
+from hub.accounts.permissions import can_moderate, is_signed_in
 from hub.db import db
-from hub.directory.models import Entry, EntryStatus, Expert, Membership, Organisation, Project, Resource
-
-SUBMITTABLE = (EntryStatus.DRAFT, EntryStatus.CHANGES_REQUESTED, EntryStatus.REJECTED, EntryStatus.ARCHIVED)
+from hub.directory.models import Entry, Expert, Membership, Organisation, Project, Resource
 
 
 def organisation_ids_of(user) -> set[int]:
@@ -53,14 +51,6 @@ def can_edit(user, entry: Entry) -> bool:
 
 def can_view(user, entry: Entry) -> bool:
     return entry.is_published or can_edit(user, entry) or can_moderate(user)
-
-
-def can_submit(user, entry: Entry) -> bool:
-    return can_contribute(user) and can_edit(user, entry) and entry.status in SUBMITTABLE
-
-
-def can_publish(user, entry: Entry) -> bool:
-    return can_moderate(user) and entry.status is EntryStatus.PENDING
 
 
 def can_use_organisation(user, organisation: Organisation) -> bool:

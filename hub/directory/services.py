@@ -14,15 +14,16 @@ from flask_babel import gettext as _
 from slugify import slugify
 
 from hub.accounts.permissions import can_contribute
-from hub.db import db, utcnow
+from hub.db import db
 from hub.directory import vocabulary as vocab
 from hub.directory.models import (
     Entry, EntryStatus, Expert, Membership, Organisation, Project, ProjectOrganisation, Resource, Topic,
 )
 from hub.directory.permissions import (
-    can_edit, can_publish, can_submit, can_use_organisation, forget_memberships, organisation_ids_of,
+    can_edit, can_use_organisation, forget_memberships, organisation_ids_of,
 )
-from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, require
+from hub.errors import Conflict, InvalidInput, NotFound, require
+from hub.moderation import audit, workflow
 from hub.text import clean_block, clean_line, is_web_url
 
 TITLE_MAX = 200
@@ -430,10 +431,11 @@ def _start(user, entry: Entry | None, model: type[Entry]) -> Entry:
 
 def _finish(user, entry: Entry, submit: bool) -> Entry:
     db.session.add(entry)  # a no-op for an entry already in the session
-    # Until review of revisions exists, a change to a published entry goes back to review.
-    if submit or entry.status is EntryStatus.PUBLISHED:
-        entry.status = EntryStatus.DRAFT if entry.status is EntryStatus.PUBLISHED else entry.status
-        submit_for_review(user, entry)
+    if entry.id is None:
+        db.session.flush()  # the audit log names the entry by its id
+        audit.record(user, "create", entry, to_state=entry.status)
+    if submit and entry.status is not EntryStatus.PENDING:
+        workflow.transition(user, entry, "resubmit" if entry.status is EntryStatus.ARCHIVED else "submit")
     db.session.flush()
     return entry
 
@@ -575,31 +577,6 @@ def save_resource(user, data: ResourceInput, resource: Resource | None = None, s
         resource.slug = unique_slug(Resource, data.title)
     resource.topics = _topics(data.techniques + data.areas)
     return _finish(user, resource, submit)
-
-
-# --- status changes -------------------------------------------------------------
-
-
-def submit_for_review(user, entry: Entry) -> None:
-    """The owner hands the entry to the moderators: it becomes pending."""
-    if not can_submit(user, entry):
-        if not can_edit(user, entry):
-            raise PermissionDenied(_("You may not submit this entry."))
-        raise Conflict(_("This entry cannot be submitted in its current state (%(s)s).", s=entry.status.value))
-    entry.status = EntryStatus.PENDING
-    entry.submitted_at = utcnow()
-
-
-def publish(actor, entry: Entry) -> None:
-    """Make a pending entry public. `actor` None means the command line (an administrator)."""
-    if actor is not None:
-        require(can_publish(actor, entry), _("Only moderators may publish pending entries."))
-    elif entry.status is not EntryStatus.PENDING:
-        raise Conflict(f"{entry.kind} {entry.id} is {entry.status.value}, not pending.")
-    now = utcnow()
-    entry.status = EntryStatus.PUBLISHED
-    entry.published_at = now
-    entry.reviewed_at = now
 
 
 # --- editing forms start from the entry as it is ------------------------------------

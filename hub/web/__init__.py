@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import format_date, format_number, get_locale
+from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_login import current_user
 
 from hub.directory import vocabulary as vocab
@@ -14,10 +14,11 @@ def init_app(app: Flask) -> None:
     from hub.web.accounts.views import bp as accounts_bp
     from hub.web.directory.views import bp as directory_bp
     from hub.web.i18n import LANGUAGE_NAMES
+    from hub.web.moderation.views import bp as moderation_bp
     from hub.web.public.views import bp as public_bp
     from hub.web.submit.views import bp as submit_bp
 
-    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp):
+    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp, moderation_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)
@@ -28,15 +29,25 @@ def init_app(app: Flask) -> None:
         country=lambda code: vocab.country_name(code),
         language=lambda code: vocab.language_name(code),
         date=lambda value: format_date(value, "medium") if value else "",
+        datetime=lambda value: format_datetime(value, "medium") if value else "",
         format_number=format_number,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
     def template_globals():
+        from hub.accounts.permissions import can_administer, can_moderate
         from hub.directory.permissions import can_edit
+        from hub.moderation import workflow
+        from hub.moderation.services import open_revision, waiting_count
 
         return {
+            "is_moderator": can_moderate(current_user),
+            "is_admin": can_administer(current_user),
+            # Computed when the navigation asks for it: only moderators see it.
+            "moderation_waiting": waiting_count if can_moderate(current_user) else (lambda: 0),
+            "may": lambda action, entry: workflow.allowed(current_user, entry, action),
+            "open_revision": open_revision,
             "vocab": vocab,
             "current_locale": str(get_locale() or "en"),
             "language_names": LANGUAGE_NAMES,

@@ -10,7 +10,9 @@ from flask_login import AnonymousUserMixin
 
 from hub.accounts.models import Role
 from hub.db import db
-from hub.directory import permissions, services
+from hub.directory import permissions
+from hub.moderation import permissions as review_permissions
+from hub.moderation import services as moderation
 from hub.directory.models import EntryStatus
 from hub.errors import PermissionDenied
 from tests.conftest import csrf_token, login_as
@@ -28,8 +30,8 @@ CASES = [(action, actor, allowed) for action, row in MATRIX.items() for actor, a
 EDITED = {"title": "Matrix edited", "summary": "Changed.", "description": "Changed.", "stage": "pilot",
           "country": "", "techniques": ["computer-vision"], "risk_level": "not-assessed", "save": "1"}
 
-PERMISSION = {"view": permissions.can_view, "edit": permissions.can_edit, "submit": permissions.can_submit,
-              "publish": permissions.can_publish}
+PERMISSION = {"view": permissions.can_view, "edit": permissions.can_edit, "submit": review_permissions.can_submit,
+              "publish": review_permissions.can_publish}
 
 
 @pytest.fixture
@@ -106,13 +108,13 @@ def test_permission_matrix(client, world, action, actor, allowed):
         else:
             assert project.status is EntryStatus.DRAFT and project.submitted_at is None
 
-    else:  # publish: no web route yet; the service is the server's check
+    else:  # publish: the decision service is the server's check (the web route is tested in tests/moderation)
         if allowed:
-            services.publish(user, project)
+            moderation.change_status(user, project, "approve")
             assert project.status is EntryStatus.PUBLISHED and project.published_at is not None
         else:
             with pytest.raises(PermissionDenied):  # (None would mean the command line)
-                services.publish(user if user is not None else AnonymousUserMixin(), project)
+                moderation.change_status(user if user is not None else AnonymousUserMixin(), project, "approve")
             assert project.status is EntryStatus.PENDING and project.published_at is None
 
 
@@ -154,7 +156,7 @@ def test_unverified_member_may_edit_but_not_submit(world):
     member = make_user(verified=False)
     organisation = make_organisation(members=(member,))
     project = make_project(organisation, status=EntryStatus.DRAFT)
-    assert permissions.can_edit(member, project) and not permissions.can_submit(member, project)
+    assert permissions.can_edit(member, project) and not review_permissions.can_submit(member, project)
 
 
 def test_deactivated_member_may_do_nothing(world):
@@ -167,12 +169,12 @@ def test_deactivated_member_may_do_nothing(world):
 @pytest.mark.parametrize("status", [s for s in EntryStatus if s is not EntryStatus.PENDING])
 def test_only_pending_entries_can_be_published(world, status):
     project = make_project(world.organisation, status=status)
-    assert not permissions.can_publish(world.actors["moderator"], project)
-    assert not permissions.can_publish(world.actors["admin"], project)
+    assert not review_permissions.can_publish(world.actors["moderator"], project)
+    assert not review_permissions.can_publish(world.actors["admin"], project)
 
 
 @pytest.mark.parametrize("status", [EntryStatus.PENDING, EntryStatus.PUBLISHED])
 def test_pending_and_published_entries_cannot_be_submitted_again(world, status):
     project = make_project(world.organisation, status=status)
     assert permissions.can_edit(world.actors["member"], project)
-    assert not permissions.can_submit(world.actors["member"], project)
+    assert not review_permissions.can_submit(world.actors["member"], project)

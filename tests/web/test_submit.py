@@ -261,7 +261,10 @@ def test_expert_needs_a_technique_or_an_area(client, member):
 
 
 @pytest.mark.parametrize("button", ["submit", "save"])
-def test_editing_a_published_project_sends_it_back_to_review(client, member, own_organisation, button):
+def test_editing_a_published_project_proposes_a_revision(client, member, own_organisation, button):
+    """The published version stays public; the edit waits as a revision (pending, or a draft)."""
+    from hub.moderation.services import open_revision
+
     project = make_project(own_organisation, title="Published before", status=EntryStatus.PUBLISHED)
     page = html_of(client.get(f"/edit/project/{project.id}"))
     assert 'value="Published before"' in page and "Submit changes for review" in page
@@ -270,9 +273,12 @@ def test_editing_a_published_project_sends_it_back_to_review(client, member, own
     response = client.post(f"/edit/project/{project.id}", data={**data, "csrf_token": csrf_token(page)})
     assert response.status_code == 302, html_of(response)
     db.session.refresh(project)
-    assert project.title == "Published, then changed"
-    assert project.slug.startswith("test-project-")  # the address does not change with the title
-    assert project.status is EntryStatus.PENDING and project.submitted_at is not None
+    assert project.title == "Published before" and project.status is EntryStatus.PUBLISHED
+    revision = open_revision(project)
+    assert revision.data["title"] == "Published, then changed"
+    assert revision.status.value == ("pending" if button == "submit" else "draft")
+    # Editing again continues the same revision, starting from what was proposed.
+    assert 'value="Published, then changed"' in html_of(client.get(f"/edit/project/{project.id}"))
 
 
 def test_saving_a_draft_keeps_it_a_draft(client, member, own_organisation):

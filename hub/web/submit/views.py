@@ -12,6 +12,7 @@ from hub.directory import listing, services
 from hub.directory.models import ENTRY_MODELS, Entry
 from hub.directory.permissions import can_edit
 from hub.errors import Conflict, InvalidInput
+from hub.moderation import services as moderation
 from hub.web.accounts.forms import EmptyForm
 from hub.web.submit.forms import FORMS
 
@@ -31,7 +32,9 @@ def _form_for(kind: str, entry: Entry | None):
     if request.method == "POST" or entry is None:
         form = form_class()
     else:
-        data = asdict(services.input_for(entry))
+        # Editing a published entry continues its open revision, if there is one.
+        revision = moderation.open_revision(entry)
+        data = asdict(moderation.revision_input(revision) if revision else services.input_for(entry))
         if "partner_names" in data:
             data["partner_names"] = "\n".join(data["partner_names"])
         form = form_class(data=data)
@@ -59,18 +62,28 @@ def _edit(kind: str, entry: Entry | None):
     form = _form_for(kind, entry)
     if form.validate_on_submit():
         submit = "submit" in request.form
-        save = services.SAVERS[kind][1]
         try:
             with transaction():
-                entry = save(current_user, _input_from(kind, form), entry, submit=submit)
+                saved = moderation.save_entry(current_user, kind, _input_from(kind, form), entry, submit=submit)
         except (InvalidInput, Conflict) as error:
             form.add_errors(error.errors if isinstance(error, InvalidInput) else {"": error.message})
         else:
-            flash(_("Submitted for review. A moderator will look at it soon.") if entry.status.value == "pending"
-                  else _("Saved as a draft. Only you and your colleagues can see it."), "success")
-            return redirect(url_for(f"directory.{kind}", slug=entry.slug))
+            flash(_saved_message(saved, submit), "success")
+            return redirect(url_for(f"directory.{kind}", slug=saved.entry.slug))
     return render_template(f"submit/{kind}.html", form=form, entry=entry, kind=kind,
-                           organisations=listing.user_organisations(current_user))
+                           organisations=listing.user_organisations(current_user),
+                           revision=moderation.open_revision(entry) if entry else None)
+
+
+def _saved_message(saved: moderation.Saved, submit: bool) -> str:
+    if saved.revision is not None:
+        return (_("Your changes are waiting for review. The page shows the published version until a moderator "
+                  "approves them.") if submit else
+                _("Your changes are saved as a draft. The page shows the published version until you submit them "
+                  "and a moderator approves them."))
+    if saved.entry.status.value == "pending":
+        return _("Submitted for review. A moderator will look at it soon.")
+    return _("Saved as a draft. Only you and your colleagues can see it.")
 
 
 @bp.route("/submit/<kind>", methods=["GET", "POST"])
@@ -94,13 +107,45 @@ def edit(kind: str, entry_id: int):
     return _edit(kind, entry)
 
 
-@bp.post("/edit/<kind>/<int:entry_id>/submit")
+OWNER_ACTIONS = ("submit", "resubmit", "withdraw", "archive")
+
+
+@bp.post("/edit/<kind>/<int:entry_id>/<action>")
 @login_required
-def submit_for_review(kind: str, entry_id: int):
+def change_status(kind: str, entry_id: int, action: str):
+    """The editors' own steps: submit, withdraw from review, archive, submit again."""
     entry = services.get_entry(ENTRY_MODELS[_kind_or_404(kind)], entry_id)
+    if action not in OWNER_ACTIONS:
+        abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     with transaction():
-        services.submit_for_review(current_user, entry)
-    flash(_("Submitted for review. A moderator will look at it soon."), "success")
+        moderation.change_status(current_user, entry, action, expected_version=_version())
+    flash({"submit": _("Submitted for review. A moderator will look at it soon."),
+           "resubmit": _("Submitted for review. A moderator will look at it soon."),
+           "withdraw": _("Withdrawn from review. It is a draft again."),
+           "archive": _("Archived. It is no longer public.")}[action], "success")
     return redirect(url_for(f"directory.{kind}", slug=entry.slug))
+
+
+@bp.post("/edit/<kind>/<int:entry_id>/revision/<action>")
+@login_required
+def revision_action(kind: str, entry_id: int, action: str):
+    """Submit or withdraw the open changes of a published entry."""
+    entry = services.get_entry(ENTRY_MODELS[_kind_or_404(kind)], entry_id)
+    revision = moderation.open_revision(entry)
+    if revision is None or action not in ("submit", "withdraw"):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        (moderation.submit_revision if action == "submit" else moderation.withdraw_revision)(current_user, revision)
+    flash(_("Your changes are waiting for review.") if action == "submit" else _("Your changes are withdrawn."),
+          "success")
+    return redirect(url_for(f"directory.{kind}", slug=entry.slug))
+
+
+def _version() -> int | None:
+    """The version of the entry the form was shown with, if the form says."""
+    value = request.form.get("version", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
