@@ -61,8 +61,8 @@ def get_report(report_id: int) -> Report:
 
 def _stale(expected_version: int | None, current: int) -> None:
     if expected_version is not None and expected_version != current:
-        raise Conflict(_("This was already decided, or changed a moment ago. Reload the page to see its "
-                         "current state."))
+        raise Conflict(_("This changed a moment ago. Reload the page to see its current state before you "
+                         "decide."))
 
 
 def _flush_or_conflict() -> None:
@@ -267,9 +267,9 @@ def decide_revision(user, revision: Revision, decision: str, reason: str | None,
     if decision not in REVISION_DECISIONS:
         raise InvalidInput({"decision": _("Choose approve, request changes or reject.")})
     require(can_moderate(user), _("Only moderators decide on submissions."))
-    _stale(expected_version, revision.version_id)
     if revision.status is not RevisionStatus.PENDING:
-        raise workflow.IllegalTransition(_("These changes were already decided."))
+        raise workflow.IllegalTransition(_("These changes were already decided, or withdrawn by their author."))
+    _stale(expected_version, revision.version_id)
     if revision.author_id == user.id:
         raise PermissionDenied(_("You made these changes, so another moderator must review them."))
     require(can_review_revision(user, revision))
@@ -425,9 +425,9 @@ def unpublish_for_report(user, report: Report, reason: str | None, expected_vers
 def _decide_report(user, report: Report, outcome: ReportStatus, reason: str | None,
                    expected_version: int | None) -> None:
     require(can_handle_reports(user), _("Only moderators handle reports."))
-    _stale(expected_version, report.version_id)
     if report.status is not ReportStatus.OPEN:
-        raise workflow.IllegalTransition(_("This report was already handled."))
+        raise workflow.IllegalTransition(_("This report was already decided by another moderator."))
+    _stale(expected_version, report.version_id)
     reason = workflow.clean_reason(reason)
     entry = get_entry(report.entry_kind, report.entry_id)
     report.status, report.decided_at, report.decided_by_id, report.resolution = outcome, utcnow(), user.id, reason

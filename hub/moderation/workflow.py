@@ -12,6 +12,7 @@ whether a reason is required, and whether the submitter is told by email.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -94,6 +95,8 @@ def is_own_submission(user, entry: Entry) -> bool:
 
 def clean_reason(reason: str | None) -> str | None:
     text = clean_block(reason)
+    if text and all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Zs", "Mn") for ch in text):
+        text = ""  # only invisible characters: no reason anyone could read
     if text and len(text) > REASON_MAX:
         raise InvalidInput({"reason": _("Use at most %(n)d characters (now %(m)d).", n=REASON_MAX, m=len(text))})
     return text or None
@@ -113,11 +116,14 @@ def transition(user, entry: Entry, name: str, reason: str | None = None,
         if step.actor is Actor.MODERATOR and can_moderate(user) and is_own_submission(user, entry):
             raise PermissionDenied(_("You submitted this entry, so another moderator must review it."))
         raise PermissionDenied(_("You may not do this with this entry."))
-    if expected_version is not None and expected_version != entry.version_id:
-        raise Conflict(_("Someone else changed or decided this entry a moment ago. Reload the page to see "
-                         "its current state."))
     if entry.status not in step.sources:
+        if name in DECISIONS:
+            raise IllegalTransition(_("This entry was already decided: it is now %(state)s.",
+                                      state=status_label(entry.status)))
         raise IllegalTransition(_("This cannot be done: the entry is %(state)s.", state=status_label(entry.status)))
+    if expected_version is not None and expected_version != entry.version_id:
+        raise Conflict(_("Someone else changed this entry a moment ago. Reload the page to see its current "
+                         "state before you decide."))
     reason = clean_reason(reason)
     if step.reason_required and not reason:
         raise InvalidInput({"reason": _("Give a reason: the submitter will read it.")})

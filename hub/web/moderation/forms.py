@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from hub.moderation.models import ReportCategory
@@ -10,9 +11,9 @@ from hub.web.forms import HubForm, strip_block
 
 class DecisionForm(HubForm):
     decision = RadioField(_l("Your decision"), choices=[
-        ("approve", _l("Approve and publish")),
-        ("request_changes", _l("Request changes: the submitter edits and submits again")),
-        ("reject", _l("Reject: it will not be published")),
+        SelectChoice("approve", _l("Approve and publish")),
+        SelectChoice("request_changes", _l("Request changes: the submitter edits and submits again")),
+        SelectChoice("reject", _l("Reject: it will not be published")),
     ], validators=[InputRequired(_l("Choose a decision."))])
     reason = TextAreaField(_l("Reason or comment for the submitter"), filters=[strip_block],
                            description=_l("Required when you request changes or reject. The submitter reads it "
@@ -24,8 +25,8 @@ class DecisionForm(HubForm):
 
 class ReportDecisionForm(HubForm):
     decision = RadioField(_l("What to do"), choices=[
-        ("dismiss", _l("Dismiss the report: the entry stays public")),
-        ("unpublish", _l("Unpublish the entry: it leaves the public directory")),
+        SelectChoice("dismiss", _l("Dismiss the report: the entry stays public")),
+        SelectChoice("unpublish", _l("Unpublish the entry: it leaves the public directory")),
     ], validators=[InputRequired(_l("Choose what to do."))])
     reason = TextAreaField(_l("Reason"), filters=[strip_block],
                            description=_l("Required to unpublish: the entry's editors read it."),
@@ -40,13 +41,13 @@ class ArchiveForm(HubForm):
 
 def report_category_choices():
     return [
-        (ReportCategory.INACCURATE.value, _l("Wrong or misleading information")),
-        (ReportCategory.OUTDATED.value, _l("Out of date (the project ended, the person moved)")),
-        (ReportCategory.DUPLICATE.value, _l("A duplicate of another entry")),
-        (ReportCategory.INAPPROPRIATE.value, _l("Offensive or inappropriate")),
-        (ReportCategory.SPAM.value, _l("Spam or advertising")),
-        (ReportCategory.RIGHTS.value, _l("Infringes copyright or exposes personal data")),
-        (ReportCategory.OTHER.value, _l("Something else")),
+        SelectChoice(ReportCategory.INACCURATE.value, _l("Wrong or misleading information")),
+        SelectChoice(ReportCategory.OUTDATED.value, _l("Out of date (the project ended, the person moved)")),
+        SelectChoice(ReportCategory.DUPLICATE.value, _l("A duplicate of another entry")),
+        SelectChoice(ReportCategory.INAPPROPRIATE.value, _l("Offensive or inappropriate")),
+        SelectChoice(ReportCategory.SPAM.value, _l("Spam or advertising")),
+        SelectChoice(ReportCategory.RIGHTS.value, _l("Infringes copyright or exposes personal data")),
+        SelectChoice(ReportCategory.OTHER.value, _l("Something else")),
     ]
 
 
