@@ -375,3 +375,19 @@ def test_two_moderators_deciding_at_once_one_wins(fresh_database_url, tmp_path):
         assert len(Outbox(tmp_path).to("racer@museum.example")) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_moderator_unpublishes_with_a_reason_from_the_entry_page(client, world, outbox):
+    project = make_project(world["organisation"], owner=world["owner"], status=EntryStatus.PUBLISHED)
+    login_as(client, world["moderator"])
+    page = html(client.get(f"/projects/{project.slug}"))
+    assert f"/moderation/project/{project.id}/unpublish" in page
+    url = f"/moderation/project/{project.id}/unpublish"
+    assert post_form(client, url, {"reason": "", "version": str(project.version_id)}).status_code == 422
+    response = post_form(client, url, {"reason": "The project page is gone.", "version": str(project.version_id)})
+    assert response.status_code == 302
+    db.session.refresh(project)
+    assert project.status is EntryStatus.ARCHIVED
+    assert "The project page is gone." in outbox.to("owner@museum.example")[-1].get_content()
+    login_as(client, world["member"])
+    assert client.get(url).status_code == 403

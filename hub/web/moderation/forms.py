@@ -35,7 +35,9 @@ class ReportDecisionForm(HubForm):
 
 
 class ArchiveForm(HubForm):
-    reason = TextAreaField(_l("Reason"), filters=[strip_block], validators=[Length(max=REASON_MAX)])
+    reason = TextAreaField(_l("Reason"), filters=[strip_block],
+                           description=_l("Required: the entry's editors read it in an email."),
+                           validators=[Length(max=REASON_MAX)])
     version = HiddenField()
 
 

@@ -16,7 +16,7 @@ from hub.extensions import limiter
 from hub.moderation import audit
 from hub.moderation import services as moderation
 from hub.moderation.permissions import can_review
-from hub.web.moderation.forms import DecisionForm, QueueFilterForm, ReportDecisionForm, ReportForm
+from hub.web.moderation.forms import ArchiveForm, DecisionForm, QueueFilterForm, ReportDecisionForm, ReportForm
 from hub.web.submit.forms import FORMS
 
 bp = Blueprint("moderation", __name__)
@@ -130,6 +130,25 @@ def review_report(report_id: int):
     return render_template("moderation/review_report.html", report=report, entry=entry, form=form,
                            other_reports=[r for r in moderation.open_reports_of(entry) if r.id != report.id]
                            ), 200 if not form.errors else 422
+
+
+@bp.route("/moderation/<kind>/<int:entry_id>/unpublish", methods=["GET", "POST"])
+def unpublish(kind: str, entry_id: int):
+    """Take a published entry out of the directory, with a reason its editors read."""
+    entry = moderation.get_entry(kind, entry_id)
+    form = ArchiveForm()
+    if request.method == "GET":
+        form.version.data = str(entry.version_id)
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                moderation.change_status(current_user, entry, "unpublish", form.reason.data, _version(form))
+        except InvalidInput as error:
+            form.add_errors(error.errors)
+        else:
+            flash(_("The entry is unpublished; its editors have been told why."), "success")
+            return redirect(url_for("moderation.history", kind=kind, entry_id=entry.id))
+    return render_template("moderation/unpublish.html", entry=entry, form=form), 200 if not form.errors else 422
 
 
 @bp.get("/moderation/log")
