@@ -65,6 +65,11 @@ class Config:
 
     EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600  # verification links
     RESET_TOKEN_MAX_AGE = 2 * 3600  # password reset links
+    # Freshness: entries not reviewed or confirmed for this long are marked as possibly
+    # outdated on their page; their editors are reminded earlier (flask hub remind-stale).
+    OUTDATED_AFTER_MONTHS = int(os.environ.get("HUB_OUTDATED_AFTER_MONTHS", "24"))
+    STALE_AFTER_MONTHS = int(os.environ.get("HUB_STALE_AFTER_MONTHS", "12"))
+    CONFIRM_TOKEN_MAX_AGE = 60 * 24 * 3600  # "still accurate" links in the reminders
     PAGE_SIZE = 20
 
 

@@ -13,6 +13,7 @@ from hub.db import db, transaction
 from hub.directory import demo, importer, services
 from hub.directory.models import ENTRY_MODELS, EntryStatus
 from hub.errors import DomainError, InvalidInput
+from hub.moderation import freshness
 from hub.moderation import services as moderation
 
 hub_cli = AppGroup("hub", help="Commands of the AI Competency Hub.")
@@ -117,6 +118,41 @@ def publish(kind: str, slug: str) -> None:
     except (DomainError, InvalidInput) as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Published {kind} {slug}.")
+
+
+@hub_cli.command("remind-stale")
+@click.option("--months", type=click.IntRange(min=1, max=1200), default=None,
+              help="Remind about entries not confirmed for this many months (default: STALE_AFTER_MONTHS, 12).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be sent; send and change nothing.")
+def remind_stale(months: int | None, dry_run: bool) -> None:
+    """Ask the editors of entries nobody has confirmed for a year whether they are still accurate.
+
+    One mail per person, listing all of their stale entries, each with a one-click
+    confirmation link; nobody is asked twice within 30 days. Run it daily (cron)."""
+    if dry_run:
+        report = freshness.remind_stale(months, dry_run=True)
+    else:
+        with transaction():
+            report = freshness.remind_stale(months)
+    verb = "Would remind" if dry_run else "Reminded"
+    click.echo(f"{_count(len(report.stale), 'published entry', 'published entries')} not confirmed for "
+               f"{report.months} months and not reminded in the last {freshness.REMIND_INTERVAL.days} days.")
+    click.echo(f"{verb} {_count(len(report.reminders), 'person', 'people')} about "
+               f"{_count(len(report.reminded_entries), 'entry', 'entries')}"
+               f"{' (dry run: nothing sent, nothing changed)' if dry_run else ''}.")
+    for reminder in report.reminders:
+        click.echo(f"  {reminder.user.email}: {', '.join(f'{e.kind} {e.slug}' for e in reminder.entries)}")
+    if report.unreachable:
+        click.echo(f"Nobody could be reached for {_count(len(report.unreachable), 'entry', 'entries')} (no active, "
+                   "confirmed owner or member of the responsible organisation):")
+        for entry in report.unreachable[:100]:
+            click.echo(f"  {entry.kind} {entry.slug}: {entry.title}")
+        if len(report.unreachable) > 100:
+            click.echo(f"  ... and {len(report.unreachable) - 100} more")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def init_app(app: Flask) -> None:

@@ -39,5 +39,5 @@ def test_publish_a_pending_entry(app):
     result = runner.invoke(args=["hub", "publish", "project", project.slug])
     assert result.exit_code == 0 and project.status is EntryStatus.PUBLISHED and project.published_at
     again = runner.invoke(args=["hub", "publish", "project", project.slug])
-    assert again.exit_code != 0 and "the entry is published" in again.output
+    assert again.exit_code != 0 and "already decided" in again.output
     assert runner.invoke(args=["hub", "publish", "project", "no-such-slug"]).exit_code != 0

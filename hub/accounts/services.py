@@ -60,7 +60,9 @@ def _password_matches(user: User | None, password: str) -> bool:
 def load_user(user_id: str) -> User | None:
     if not str(user_id).isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A deactivated account's open sessions end with its next request.
+    return user if user is not None and user.active else None
 
 
 def find_by_email(email: str) -> User | None:
@@ -157,10 +159,9 @@ def verify_email(token: str) -> User:
 def authenticate(email: str, password: str) -> User:
     """The user with these credentials, or InvalidInput with one message for every failure."""
     user = find_by_email(email)
-    if not _password_matches(user, password or ""):
+    # A deactivated account gets the same message: the page tells nobody which accounts exist or were closed.
+    if not _password_matches(user, password or "") or not user.active:
         raise InvalidInput(_("The email address or password is not correct."))
-    if not user.active:
-        raise InvalidInput(_("This account has been deactivated. Contact the hub's moderators."))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -12,13 +12,15 @@ from hub.markdown import render_markdown
 def init_app(app: Flask) -> None:
     from hub.web import errors, security
     from hub.web.accounts.views import bp as accounts_bp
+    from hub.web.admin.views import bp as admin_bp
     from hub.web.directory.views import bp as directory_bp
     from hub.web.i18n import LANGUAGE_NAMES
+    from hub.web.memberships.views import bp as memberships_bp
     from hub.web.moderation.views import bp as moderation_bp
     from hub.web.public.views import bp as public_bp
     from hub.web.submit.views import bp as submit_bp
 
-    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp, moderation_bp):
+    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp, moderation_bp, memberships_bp, admin_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

@@ -27,6 +27,16 @@ STORAGES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _limiter_off_afterwards():
+    """The limiter is one shared object, and each create_app() sets it up anew:
+    switch it off again, or the following tests of the main app are rate limited."""
+    yield
+    from hub.extensions import limiter
+
+    limiter.enabled = False
+
+
 @pytest.mark.parametrize("storage", STORAGES)
 @pytest.mark.parametrize("path", ["/login", "/register", "/forgot-password"])
 def test_too_many_attempts_are_refused(database_url, storage, path):

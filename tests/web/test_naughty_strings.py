@@ -230,8 +230,10 @@ PROJECT_TEXT_FIELDS = ("title", "summary", "description", "code_licence", "data_
 def test_project_form_with_naughty_strings(client, project_member):
     user, lead = project_member
     poster = FormPoster(client, "/submit/project")
+    # One member adds hundreds of projects, many alike ("null", "NULL"): each confirms it is not a
+    # duplicate of the member's earlier ones (the warning itself: tests/directory/test_duplicates.py).
     base = {"lead_organisation_id": lead.id, "stage": "pilot", "country": "", "techniques": ["nlp"],
-            "risk_level": "minimal", "save": "1"}
+            "risk_level": "minimal", "save": "1", "not_duplicate": "y"}
     first = last_id(Project)
     for s in NAUGHTY:
         response = poster.post("/submit/project", {**base, **{name: s for name in PROJECT_TEXT_FIELDS}}, s)
@@ -280,7 +282,7 @@ def test_resource_form_with_naughty_strings(client):
     user = make_user()
     login_as(client, user)
     poster = FormPoster(client, "/submit/resource")
-    base = {"type": "guide", "organisation_id": "", "save": "1"}
+    base = {"type": "guide", "organisation_id": "", "save": "1", "not_duplicate": "y"}  # as for projects
     first = last_id(Resource)
     for s in NAUGHTY:
         response = poster.post("/submit/resource", {**base, "title": s, "summary": s, "description": s,

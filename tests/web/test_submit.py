@@ -82,7 +82,8 @@ def test_member_adds_organisation_and_project_which_is_published_and_then_public
     assert "Saved as a draft" in html and "Musée des Confluences Test" in html
 
     # A second one, submitted straight away: pending.
-    response = post_form(client, "/submit/organisation", {**ORGANISATION, "name": "Second Test Museum", "submit": "1"})
+    response = post_form(client, "/submit/organisation", {**ORGANISATION, "name": "Second Test Museum",
+                                                           "website": "https://second.example/", "submit": "1"})
     second = db.session.scalar(db.select(Organisation).where(Organisation.name == "Second Test Museum"))
     assert response.status_code == 302 and second.status is EntryStatus.PENDING and second.submitted_at
     assert "Submitted for review" in html_of(client.get(response.headers["Location"]))

@@ -26,6 +26,9 @@ def _block(label, description=""):
 class EntryForm(HubForm):
     """Save as a draft, or submit for review: two buttons, one form."""
 
+    # Shown with the likely duplicates of a new entry (hub.directory.duplicates); ticked, the entry is saved anyway.
+    not_duplicate = BooleanField(_l("This is not a duplicate, save it anyway"))
+
     def fill_choices(self, user, organisations, contact_candidates=()) -> None:
         choose = [("", _l("Choose…"))]
         for name, facet in (("techniques", vocab.TECHNIQUE), ("areas", vocab.AREA), ("stage", vocab.PROJECT_STAGE),

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from hub.db import transaction
-from hub.directory import listing, services
+from hub.directory import duplicates, listing, services
 from hub.directory.models import ENTRY_MODELS, Entry
 from hub.directory.permissions import can_edit
-from hub.errors import Conflict, InvalidInput
+from hub.errors import Conflict, InvalidInput, PermissionDenied
+from hub.moderation import freshness
 from hub.moderation import services as moderation
 from hub.web.accounts.forms import EmptyForm
 from hub.web.submit.forms import FORMS
@@ -60,19 +61,25 @@ def _input_from(kind: str, form):
 
 def _edit(kind: str, entry: Entry | None):
     form = _form_for(kind, entry)
+    found: list[duplicates.Duplicate] = []
     if form.validate_on_submit():
         submit = "submit" in request.form
-        try:
-            with transaction():
-                saved = moderation.save_entry(current_user, kind, _input_from(kind, form), entry, submit=submit)
-        except (InvalidInput, Conflict) as error:
-            form.add_errors(error.errors if isinstance(error, InvalidInput) else {"": error.message})
-        else:
-            flash(_saved_message(saved, submit), "success")
-            return redirect(url_for(f"directory.{kind}", slug=saved.entry.slug))
+        # A new entry that looks like an existing one is shown with it first; the
+        # member may still save it by confirming that it is not a duplicate.
+        if entry is None and not form.not_duplicate.data:
+            found = duplicates.duplicates_of_input(kind, _input_from(kind, form), viewer=current_user)
+        if not found:
+            try:
+                with transaction():
+                    saved = moderation.save_entry(current_user, kind, _input_from(kind, form), entry, submit=submit)
+            except (InvalidInput, Conflict) as error:
+                form.add_errors(error.errors if isinstance(error, InvalidInput) else {"": error.message})
+            else:
+                flash(_saved_message(saved, submit), "success")
+                return redirect(url_for(f"directory.{kind}", slug=saved.entry.slug))
     return render_template(f"submit/{kind}.html", form=form, entry=entry, kind=kind,
                            organisations=listing.user_organisations(current_user),
-                           revision=moderation.open_revision(entry) if entry else None)
+                           revision=moderation.open_revision(entry) if entry else None, duplicates=found)
 
 
 def _saved_message(saved: moderation.Saved, submit: bool) -> str:
@@ -149,3 +156,28 @@ def _version() -> int | None:
     """The version of the entry the form was shown with, if the form says."""
     value = request.form.get("version", "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+# --- freshness: the one-click "still accurate" links of the reminders -------------------
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    """Confirm an entry from the link in a reminder (flask hub remind-stale); no login needed."""
+    try:
+        with transaction():
+            entry = freshness.confirm_entry(token)
+    except InvalidInput as error:
+        return render_template("submit/confirm_failed.html", message=error.message), 400
+    except PermissionDenied as error:
+        return render_template("submit/confirm_failed.html", message=error.message), 403
+    except Conflict as error:
+        return render_template("submit/confirm_failed.html", message=error.message), 409
+    flash(_("Thank you: the entry is confirmed as still accurate."), "success")
+    return redirect(url_for(f"directory.{entry.kind}", slug=entry.slug))
+
+
+@bp.app_template_test("possibly_outdated")
+def _possibly_outdated(entry) -> bool:
+    """`{% if entry is possibly_outdated %}` in templates/_macros/review.html (False for anything not an entry)."""
+    return isinstance(entry, Entry) and freshness.is_possibly_outdated(entry)
