@@ -42,6 +42,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     from hub.accounts import models as _accounts_models  # noqa: F401
     from hub.directory import models as _directory_models  # noqa: F401
     from hub.moderation import models as _moderation_models  # noqa: F401
+    from hub.search import services as _search  # noqa: F401  (keeps the index in step with commits)
 
     from hub.accounts import services as accounts
     from hub.web import i18n

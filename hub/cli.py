@@ -155,5 +155,15 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+@hub_cli.command("reindex")
+def reindex() -> None:
+    """Rebuild the search index from every published entry."""
+    from hub.search import services as search
+
+    with transaction():
+        total = search.rebuild()
+    click.echo(f"Indexed {total:,} published entries.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(hub_cli)

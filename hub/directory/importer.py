@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from hub.directory.models import (
     resource_topics,
 )
 from hub.errors import InvalidInput
+from hub.search import services as search
 from hub.text import clean_line
 
 KINDS = ("organisation", "project", "expert", "resource")
@@ -268,6 +270,7 @@ class _Writer:
         self.now = utcnow()
         self.status = EntryStatus.PUBLISHED if publish else EntryStatus.PENDING
         self.summary = ImportSummary()
+        self.written: set[tuple[str, int]] = set()  # (kind, id) of every row written, for the search index
 
     def write(self, prepared: list[_Prepared]) -> ImportSummary:
         services.sync_topics()
@@ -279,6 +282,8 @@ class _Writer:
         self._write_entries(Expert, by_kind["expert"], organisation_ids)
         self._write_entries(Resource, by_kind["resource"], organisation_ids)
         db.session.expire_all()
+        # Bulk statements bypass the ORM's change tracking: index what was written here.
+        search.sync(self.written)
         return self.summary
 
     def _existing(self, model, title_column, url_column=None, with_external: bool = False) -> tuple[_Matcher, set]:
@@ -365,6 +370,7 @@ class _Writer:
             for values in chunk:
                 values["id"] = ids[values["slug"]]
         self._update(model, updates)
+        self.written.update((model.kind, row["id"]) for row in chain(new_rows, updates))
         # Organisations created only because a line named them count as created too.
         self.summary.created += len(new_rows)
         self.summary.updated += len(updates)

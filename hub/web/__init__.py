@@ -17,10 +17,11 @@ def init_app(app: Flask) -> None:
     from hub.web.i18n import LANGUAGE_NAMES
     from hub.web.memberships.views import bp as memberships_bp
     from hub.web.moderation.views import bp as moderation_bp
+    from hub.web.search.views import bp as search_bp
     from hub.web.public.views import bp as public_bp
     from hub.web.submit.views import bp as submit_bp
 
-    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp, moderation_bp, memberships_bp, admin_bp):
+    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp, moderation_bp, memberships_bp, admin_bp, search_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

@@ -1,0 +1,123 @@
+"""The search interface: what a query asks, what comes back, and what a
+backend must do. Two backends implement it (sqlite_fts5.py, postgres.py),
+chosen once from the database dialect (hub.search.services.backend()).
+
+The index lives in hand-made tables of the same database (see the migration
+"search index"): `search_documents` (one row per published entry, its text
+in four weighted fields), `search_facets` (its filter values, one row each)
+and the engine's full-text structure on top."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+PAGE_SIZE = 20
+MAX_PAGE = 500
+
+# The filters of /search: the URL argument, and the facet stored for it.
+FILTERS = ("type", "technique", "area", "country", "organisation_type", "stage", "risk", "language")
+SORTS = ("relevance", "newest")
+
+
+@dataclass
+class SearchQuery:
+    terms: list[str] = field(default_factory=list)  # folded words (hub.search.text.query_terms)
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet -> accepted values (OR within)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+    match_any: bool = False  # OR instead of AND: the fallback when every word together finds nothing
+
+
+@dataclass
+class Hit:
+    kind: str
+    entry_id: int
+    score: float
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]  # facet -> value -> matching entries
+    page: int
+    per_page: int
+    match_any: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class Document:
+    """What the index holds for one published entry."""
+
+    kind: str
+    entry_id: int
+    title: str  # weight A
+    topics: str  # weight B: concept labels and synonyms in six languages, country names
+    summary: str  # weight C
+    body: str  # weight D
+    published_at: object
+    facets: list[tuple[str, str]]  # (facet, value)
+
+
+class Backend(Protocol):
+    name: str
+
+    def replace(self, documents: list[Document], removed: list[tuple[str, int]]) -> None:
+        """Write these documents (insert or replace) and drop the removed (kind, id) pairs."""
+
+    def clear(self) -> None:
+        """Empty the index (before a rebuild)."""
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Ranked hits of one page, the total and facet counts over every match."""
+
+    def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:
+        """Entries whose title has these words, the last as a prefix: for suggestions."""
+
+
+# --- what both backends share: ids, filters and facet counting in plain SQL ------------
+
+KIND_CODES = {"project": 1, "expert": 2, "resource": 3, "organisation": 4}
+_ID_STRIDE = 10_000_000_000
+
+
+def document_id(kind: str, entry_id: int) -> int:
+    """A stable id per entry, so that bulk writes need not read ids back."""
+    return KIND_CODES[kind] * _ID_STRIDE + entry_id
+
+
+def document_row(document: Document) -> dict:
+    return {"id": document_id(document.kind, document.entry_id), "kind": document.kind,
+            "entry_id": document.entry_id, "title": document.title, "topics": document.topics,
+            "summary": document.summary, "body": document.body, "published_at": document.published_at}
+
+
+def filter_sql(filters: dict[str, list[str]], params: dict, alias: str = "d") -> str:
+    """AND of the filters (OR within one), on search_documents as `alias`; values bound in params."""
+    clauses = []
+    for n, (facet, values) in enumerate(sorted(filters.items())):
+        if not values:
+            continue
+        names = []
+        for m, value in enumerate(values):
+            params[f"f{n}_{m}"] = value
+            names.append(f":f{n}_{m}")
+        if facet == "type":
+            clauses.append(f"{alias}.kind IN ({', '.join(names)})")
+        else:
+            params[f"facet{n}"] = facet
+            clauses.append(f"{alias}.id IN (SELECT doc_id FROM search_facets WHERE facet = :facet{n} "
+                           f"AND value IN ({', '.join(names)}))")
+    return " AND ".join(clauses) or "1 = 1"
+
+
+def facet_counts(rows) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for facet, value, n in rows:
+        counts.setdefault(facet, {})[value] = n
+    return counts

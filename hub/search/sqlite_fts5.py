@@ -1,0 +1,81 @@
+"""The embedded backend: SQLite FTS5 (porter stemming over folded text), bm25
+ranking with field weights, facets from search_facets."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from hub.db import db
+from hub.search.base import Document, Hit, SearchQuery, SearchResult, document_id, document_row, facet_counts, filter_sql
+
+# bm25 weights of title, topics, summary, body: the title counts most.
+_BM25 = "bm25(search_fts, 10.0, 5.0, 2.0, 1.0)"
+
+
+def match_expression(terms: list[str], match_any: bool = False) -> str:
+    """FTS5 syntax from folded words (letters and digits only, see hub.search.text): each word
+    quoted, the last one also as a prefix, so nothing a visitor types is read as an operator."""
+    quoted = [f'"{t}"' for t in terms]
+    quoted[-1] = f"{quoted[-1]}*"
+    return (" OR " if match_any else " ").join(quoted)
+
+
+class SqliteFts5Backend:
+    name = "sqlite-fts5"
+
+    def replace(self, documents: list[Document], removed: list[tuple[str, int]]) -> None:
+        ids = [document_id(k, i) for k, i in removed] + [document_id(d.kind, d.entry_id) for d in documents]
+        for start in range(0, len(ids), 500):
+            db.session.execute(sa.text("DELETE FROM search_documents WHERE id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)), {"ids": ids[start:start + 500]})
+        if documents:
+            db.session.execute(sa.text(
+                "INSERT INTO search_documents (id, kind, entry_id, title, topics, summary, body, published_at) "
+                "VALUES (:id, :kind, :entry_id, :title, :topics, :summary, :body, :published_at)"),
+                [document_row(d) for d in documents])
+            facets = [{"doc_id": document_id(d.kind, d.entry_id), "facet": f, "value": v}
+                      for d in documents for f, v in d.facets]
+            if facets:
+                db.session.execute(sa.text(
+                    "INSERT OR IGNORE INTO search_facets (doc_id, facet, value) VALUES (:doc_id, :facet, :value)"),
+                    facets)
+
+    def clear(self) -> None:
+        db.session.execute(sa.text("DELETE FROM search_facets"))
+        db.session.execute(sa.text("DELETE FROM search_documents"))
+
+    def matches_sql(self, query: SearchQuery, params: dict) -> str:
+        """The matching documents (id, score) after filters: the floor the benchmark times."""
+        where = filter_sql(query.filters, params)
+        if not query.terms:
+            return f"SELECT d.id AS id, 0.0 AS score, d.published_at AS published_at FROM search_documents d WHERE {where}"
+        params["match"] = match_expression(query.terms, query.match_any)
+        return (f"SELECT d.id AS id, {_BM25} AS score, d.published_at AS published_at FROM search_fts "
+                f"JOIN search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND {where}")
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        params: dict = {}
+        matches = self.matches_sql(query, params)
+        order = "m.score, m.id" if query.sort == "relevance" and query.terms else "m.published_at DESC, m.id DESC"
+        params.update(limit=query.per_page, offset=(query.page - 1) * query.per_page)
+        rows = db.session.execute(sa.text(
+            f"WITH m AS MATERIALIZED ({matches}) "
+            f"SELECT d.kind, d.entry_id, m.score, (SELECT count(*) FROM m) AS total FROM m "
+            f"JOIN search_documents d ON d.id = m.id ORDER BY {order} LIMIT :limit OFFSET :offset"), params).all()
+        total = rows[0].total if rows else db.session.scalar(
+            sa.text(f"SELECT count(*) FROM ({matches}) AS m"), params)
+        facets = db.session.execute(sa.text(
+            f"SELECT f.facet, f.value, count(*) FROM search_facets f "
+            f"WHERE f.doc_id IN (SELECT id FROM ({matches}) AS m) GROUP BY f.facet, f.value"), params).all()
+        return SearchResult([Hit(r.kind, r.entry_id, -r.score) for r in rows], total, facet_counts(facets),
+                            query.page, query.per_page, query.match_any)
+
+    def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:
+        if not terms:
+            return []
+        rows = db.session.execute(sa.text(
+            "SELECT d.kind, d.entry_id, bm25(search_fts) AS score FROM search_fts "
+            "JOIN search_documents d ON d.id = search_fts.rowid "
+            "WHERE search_fts MATCH :match ORDER BY score LIMIT :limit"),
+            {"match": "title : (" + match_expression(terms) + ")", "limit": limit}).all()
+        return [Hit(r.kind, r.entry_id, -r.score) for r in rows]
+

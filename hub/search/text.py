@@ -1,0 +1,57 @@
+"""Text as the search index sees it: folded (case and accents), cut into
+words, without the little words of the six interface languages.
+
+Both backends index and query folded text, so "musee" finds "Musée" the
+same way on SQLite and on PostgreSQL, and so the query never carries any
+syntax of either engine: only words made of letters and digits reach them."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 12
+MAX_TERM_LENGTH = 40
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+# Words that carry no meaning in a query, in the six languages of the interface.
+# Removed from queries only (the index keeps them), unless nothing else is left.
+STOPWORDS = frozenset("""
+a an and are as at be by for from has have in into is it its of on or that the their this to was were with
+about who what which where how
+au aux avec ce ces dans de des du en et la le les leur lui mais ou par pour qu que qui sa se ses sur un une d l
+aan als bij de den der des een en het in is met naar of op te van voor die dat wie wat
+am an auf aus bei dem den der des die das ein eine einem einen einer für im in ist mit oder und vom von zu zum zur
+il lo la i gli le un una uno di da del della dei delle degli nel nella nei con per su tra fra e o che chi
+el la los las un una unos unas de del en y o con por para que quien al
+""".split())
+
+
+def fold(text: str | None) -> str:
+    """Lower case without accents: "Musée" -> "musee", "Straße" -> "strasse"."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def clean_query(text: str | None) -> str:
+    """The query as typed, made safe: control characters out, length capped."""
+    if not text:
+        return ""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(text))
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def words(text: str | None) -> list[str]:
+    """Folded words of a text, in order."""
+    return [w[:MAX_TERM_LENGTH] for w in _WORD.findall(fold(text))]
+
+
+def query_terms(text: str | None) -> list[str]:
+    """The words a query searches for: folded, without stopwords, at most MAX_TERMS."""
+    found = words(clean_query(text))
+    meaningful = [w for w in found if w not in STOPWORDS]
+    unique = list(dict.fromkeys(meaningful or found))
+    return unique[:MAX_TERMS]

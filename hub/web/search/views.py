@@ -1,0 +1,69 @@
+"""/search (results with facets), /search/suggest (JSON for the search box)
+and /moderation/search-insights (what visitors look for)."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_login import current_user
+
+from hub.accounts.permissions import can_moderate
+from hub.db import transaction
+from hub.search import services as search
+from hub.search.base import FILTERS
+from hub.search.text import MAX_QUERY_LENGTH
+
+bp = Blueprint("search", __name__)
+
+
+def _filter_args() -> dict[str, list[str]]:
+    return {name: request.args.getlist(name) for name in FILTERS}
+
+
+@bp.get("/search")
+def results():
+    with transaction():  # the query is counted (anonymously) in the same step
+        page = search.search(request.args.get("q", ""), _filter_args(), request.args.get("sort"),
+                             request.args.get("page", "1"))
+    return render_template("search/results.html", page=page, toggle_url=_toggle_url, page_url=_page_url,
+                           too_long=len(request.args.get("q", "")) > MAX_QUERY_LENGTH)
+
+
+def _args() -> list[tuple[str, str]]:
+    return [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+
+
+def _toggle_url(facet: str, value: str) -> str:
+    """This search with one filter value added, or removed if it is on; back to page 1."""
+    args = _args()
+    args = [(k, v) for k, v in args if (k, v) != (facet, value)] if (facet, value) in args else args + [(facet, value)]
+    return url_for("search.results") + ("?" + urlencode(args) if args else "")
+
+
+def _page_url(**changes) -> str:
+    args = [(k, v) for k, v in _args() if k not in changes] + [(k, str(v)) for k, v in changes.items() if v]
+    return url_for("search.results") + ("?" + urlencode(args) if args else "")
+
+
+@bp.get("/search/suggest")
+def suggest():
+    text = request.args.get("q", "")
+    suggestions = []
+    for item in search.suggest(text):
+        if item.kind == "topic":
+            url = url_for("search.results", **item.url_args)
+        else:
+            url = url_for(f"directory.{item.kind}", **item.url_args)
+        suggestions.append({"label": item.label, "kind": item.kind, "url": url})
+    return jsonify(query=text[:MAX_QUERY_LENGTH], suggestions=suggestions)
+
+
+@bp.get("/moderation/search-insights")
+def insights():
+    if not current_user.is_authenticated:
+        from flask import current_app
+
+        return current_app.login_manager.unauthorized()
+    if not can_moderate(current_user):
+        abort(403)
+    return render_template("search/insights.html", insights=search.insights())

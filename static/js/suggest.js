@@ -1,0 +1,48 @@
+/* Suggestions under the search box: progressive enhancement, the search works without it. */
+(function () {
+  "use strict";
+  var input = document.querySelector("input[data-suggest]");
+  if (!input || !window.fetch) { return; }
+  var list = document.createElement("ul");
+  list.className = "suggestions";
+  list.id = "search-suggestions";
+  list.hidden = true;
+  var status = document.createElement("p");
+  status.className = "visually-hidden";
+  status.setAttribute("role", "status");
+  input.parentNode.parentNode.insertBefore(list, input.parentNode.nextSibling);
+  input.parentNode.parentNode.insertBefore(status, list);
+  input.setAttribute("aria-controls", list.id);
+  var timer = null;
+  var latest = 0;
+
+  function show(items) {
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = item.url;
+      a.textContent = item.label;
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    list.hidden = items.length === 0;
+    status.textContent = items.length ? items.length + " " + (list.getAttribute("data-label") || "suggestions") : "";
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    var text = input.value.trim();
+    if (text.length < 2) { show([]); return; }
+    timer = setTimeout(function () {
+      var ticket = ++latest;
+      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(text), {credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : {suggestions: []}; })
+        .then(function (data) { if (ticket === latest) { show(data.suggestions || []); } })
+        .catch(function () { show([]); });
+    }, 200);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { show([]); }
+  });
+}());

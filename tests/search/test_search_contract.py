@@ -1,0 +1,222 @@
+"""The search contract, run on the backend of the test database (SQLite FTS5 by
+default, PostgreSQL with HUB_TEST_DATABASE_URL; .ci/run runs both)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from hub.accounts.models import Role
+from hub.db import db
+from hub.directory.models import EntryStatus
+from hub.moderation.services import change_status
+from hub.search import services as search
+from tests.conftest import login_as
+from tests.factories import make_expert, make_organisation, make_project, make_resource, make_user
+
+NAUGHTY = json.loads((Path(__file__).parent.parent / "data" / "naughty-strings.json").read_text(encoding="utf-8"))
+
+
+def titles(text, **filters) -> list[str]:
+    page = search.search(text, {k: v if isinstance(v, list) else [v] for k, v in filters.items()}, record=False)
+    return [f.entry.title for f in page.found]
+
+
+@pytest.fixture
+def directory():
+    owner = make_user()
+    louvre = make_organisation(members=(owner,), name="Musée du Louvre", country="FR")
+    ghent = make_organisation(name="Archief Gent", country="BE", type="archive")
+    projects = {
+        "htr": make_project(ghent, owner=owner, title="Reading the letters of Ghent", topics=("text-recognition",),
+                            country="BE"),
+        "vision": make_project(louvre, owner=owner, title="Finding ships in paintings",
+                               topics=("computer-vision",), country="FR", stage="production"),
+        "chat": make_project(louvre, owner=owner, title="A chatbot for visitors",
+                             topics=("conversational-agents", "visitor-experience"), country="FR"),
+    }
+    db.session.commit()
+    return {"owner": owner, "louvre": louvre, "ghent": ghent, **projects}
+
+
+def test_accents_and_case_do_not_matter(directory):
+    assert "Musée du Louvre" in titles("musee du louvre")
+    assert "Musée du Louvre" in titles("MUSÉE")
+
+
+def test_the_last_word_is_a_prefix_and_english_is_stemmed(directory):
+    assert "Finding ships in paintings" in titles("paint")
+    assert "Finding ships in paintings" in titles("ship painting")
+    assert "Reading the letters of Ghent" in titles("letter")
+
+
+@pytest.mark.parametrize("text", ["handwritten text recognition", "reconnaissance d'écriture manuscrite",
+                                  "Handschriftenerkennung", "HTR", "handschriftherkenning",
+                                  "reconocimiento de escritura manuscrita"])
+def test_a_concept_is_found_in_any_of_six_languages(directory, text):
+    assert titles(text)[:1] == ["Reading the letters of Ghent"]
+
+
+def test_filters_narrow_and_facets_count_the_current_results(directory):
+    page = search.search("", {"country": ["FR"]}, record=False)
+    assert {f.entry.title for f in page.found} == {"Musée du Louvre", "Finding ships in paintings",
+                                                   "A chatbot for visitors"}
+    assert page.result.facets["type"] == {"organisation": 1, "project": 2}
+    assert page.result.facets["technique"] == {"computer-vision": 1, "conversational-agents": 1}
+    assert titles("", country="FR", technique="computer-vision") == ["Finding ships in paintings"]
+    assert titles("", type="project", stage="production") == ["Finding ships in paintings"]
+    # Several values of one filter: either; two filters: both.
+    assert set(titles("", technique=["computer-vision", "text-recognition"])) == {
+        "Finding ships in paintings", "Reading the letters of Ghent"}
+    assert titles("", technique="text-recognition", country="FR") == []
+    assert titles("", organisation_type="archive", type="organisation") == ["Archief Gent"]
+
+
+def test_the_title_weighs_more_than_the_description(directory):
+    make_project(directory["louvre"], title="Provenance of paintings", topics=("provenance-research",))
+    other = make_project(directory["louvre"], title="Something else", topics=("provenance-research",))
+    other.description = "This is also about provenance, deep in the description."
+    db.session.commit()
+    assert titles("provenance")[0] == "Provenance of paintings"
+
+
+def test_experts_are_found_by_expertise_language_and_projects_they_answer_for(directory):
+    user = make_user()
+    expert = make_expert(user, topics=("provenance-research",))
+    expert.languages = ["de"]
+    directory["vision"].contacts.append(expert)
+    db.session.commit()
+    assert expert.display_name in titles("provenance German", type="expert")
+    assert expert.display_name in titles("computer vision", type="expert")  # through the project
+
+
+def test_sort_by_newest_and_pagination(directory):
+    owner = directory["owner"]
+    for n in range(25):
+        make_project(directory["louvre"], owner=owner, title=f"Batch project {n:02d}")
+    first = search.search("batch", record=False)
+    assert first.result.total == 25 and len(first.found) == 20 and first.result.pages == 2
+    second = search.search("batch", page="2", record=False)
+    assert len(second.found) == 5
+    assert not {f.entry.id for f in first.found} & {f.entry.id for f in second.found}
+    newest = search.search("batch", sort="newest", record=False)
+    assert newest.found[0].entry.title == "Batch project 24"
+
+
+# --- the index follows the published state ------------------------------------------------
+
+
+def test_the_index_follows_publish_edit_unpublish_and_delete(directory):
+    owner, moderator = directory["owner"], make_user(role=Role.MODERATOR)
+    project = make_project(directory["louvre"], owner=owner, status=EntryStatus.PENDING, title="Zeppelin archive")
+    assert titles("zeppelin") == []
+    change_status(moderator, project, "approve")
+    db.session.commit()
+    assert titles("zeppelin") == ["Zeppelin archive"]
+    project.title = "Airship archive"
+    db.session.commit()
+    assert titles("zeppelin") == [] and titles("airship") == ["Airship archive"]
+    change_status(moderator, project, "unpublish", reason="Gone.")
+    db.session.commit()
+    assert titles("airship") == []
+    resource = make_resource(directory["louvre"])
+    title = resource.title
+    assert titles(title)[:1] == [title]
+    db.session.delete(resource)
+    db.session.commit()
+    assert title not in titles(title)
+
+
+def test_a_rollback_leaves_the_index_as_it_was(directory):
+    project = directory["vision"]
+    project.title = "Renamed and rolled back"
+    db.session.flush()
+    db.session.rollback()
+    assert titles("renamed") == [] and "Finding ships in paintings" in titles("ships")
+
+
+def test_reindex_rebuilds_the_same_results(app, directory):
+    before = titles("paintings")
+    db.session.execute(sa.text("DELETE FROM search_documents"))
+    assert titles("paintings") == []
+    assert search.rebuild() >= 5
+    assert titles("paintings") == before
+
+
+def test_drafts_and_pending_entries_are_never_found(directory):
+    make_project(directory["louvre"], status=EntryStatus.DRAFT, title="Secret draft walrus")
+    make_project(directory["louvre"], status=EntryStatus.PENDING, title="Pending walrus")
+    assert titles("walrus") == []
+
+
+# --- bad input never hurts ------------------------------------------------------------------
+
+HOSTILE = ['"', '"unbalanced', "AND", "OR NOT", "NEAR(a b)", "*", "-", ":", "title:ships", "a* OR b*", "^ships",
+           "ships -paintings", "(((", "'; DROP TABLE search_documents; --", "\x00", "\x00ships", "\u202eships",
+           "x" * 5000, "ships " * 300, "%_%", "\\", "{}", "NULL", "🙂", "שלום", "ｓｈｉｐｓ", "Ⅻ", "ß", "İ"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_queries_are_safe(client, directory, text):
+    response = client.get("/search", query_string={"q": text})
+    assert response.status_code == 200
+    suggest = client.get("/search/suggest", query_string={"q": text})
+    assert suggest.status_code == 200 and isinstance(suggest.get_json()["suggestions"], list)
+
+
+def test_every_naughty_string_is_safe(client, directory):
+    for text in NAUGHTY:
+        response = client.get("/search", query_string={"q": text, "country": text, "page": text, "sort": text})
+        assert response.status_code == 200, text
+
+
+@pytest.mark.parametrize("query", [
+    {"page": "999999999999"}, {"page": "-1"}, {"page": "abc"}, {"page": "2.5"}, {"page": "٣"},
+    {"type": ["project", "project", "plant"]}, {"country": ["XX", "fr", "FR"]}, {"technique": "nope"},
+    {"language": ["de", "de", "zz"]}, {"sort": "price"}, {"risk": ["high", "x" * 1000]}, {"unknown": "1"},
+])
+def test_odd_filters_and_pages_are_safe(client, directory, query):
+    response = client.get("/search", query_string={"q": "paintings", **query})
+    assert response.status_code == 200
+
+
+def test_past_the_last_page_shows_the_last_page(client, directory):
+    page = search.search("paintings", page="400", record=False)
+    assert page.result.page == page.result.pages and page.found
+
+
+def test_the_page_shows_results_facets_highlights_and_shareable_links(client, directory):
+    html = client.get("/search", query_string={"q": "ships"}).get_data(as_text=True)
+    assert "Finding <mark>ships</mark> in paintings" in html
+    assert "/search?q=ships&amp;country=FR" in html  # a facet is a shareable link
+    html = client.get("/search", query_string={"q": "ships", "country": "BE"}).get_data(as_text=True)
+    assert "Nothing found." in html and "Remove a filter" in html
+
+
+def test_suggestions_name_topics_and_entries(client, directory):
+    data = client.get("/search/suggest", query_string={"q": "chatb"}).get_json()
+    labels = [s["label"] for s in data["suggestions"]]
+    assert "A chatbot for visitors" in labels
+    data = client.get("/search/suggest", query_string={"q": "Handschrift"}).get_json()
+    assert any(s["kind"] == "topic" and "technique=text-recognition" in s["url"] for s in data["suggestions"])
+
+
+# --- what visitors look for -----------------------------------------------------------------
+
+
+def test_queries_are_counted_without_personal_data_and_shown_to_moderators(client, directory):
+    client.get("/search", query_string={"q": "Zeppelins"})
+    client.get("/search", query_string={"q": "zeppelins "})
+    client.get("/search", query_string={"q": "ships"})
+    rows = db.session.execute(sa.text("SELECT * FROM search_queries ORDER BY query")).mappings().all()
+    assert [(r["query"], r["searches"], r["without_results"]) for r in rows] == [("ships", 1, 0),
+                                                                                ("zeppelins", 2, 2)]
+    assert set(rows[0].keys()) == {"query", "searches", "without_results", "last_searched_on"}
+    assert client.get("/moderation/search-insights").status_code == 302
+    login_as(client, make_user())
+    assert client.get("/moderation/search-insights").status_code == 403
+    login_as(client, make_user(role=Role.MODERATOR))
+    html = client.get("/moderation/search-insights").get_data(as_text=True)
+    assert "zeppelins" in html
