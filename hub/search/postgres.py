@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from hub.db import db
 from hub.search.base import Document, Hit, SearchQuery, SearchResult, document_id, document_row, facet_counts, filter_sql
 
-# ts_rank_cd weights for D, C, B, A.
-_RANK = "ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', d.tsv, to_tsquery('english', :tsquery))"
+# ts_rank_cd weights for D, C, B, A; normalisation 1 divides by 1 + log(length), so long
+# documents do not win by repeating a word (the judged queries in tests/search test this).
+_RANK = "ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', d.tsv, to_tsquery('english', :tsquery), 1)"
 _VECTOR = ("setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :topics), 'B') || "
            "setweight(to_tsvector('english', :summary), 'C') || setweight(to_tsvector('english', :body), 'D')")
 
