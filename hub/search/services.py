@@ -144,6 +144,14 @@ def sync(keys: set[tuple[str, int]]) -> None:
     by_kind: dict[str, set[int]] = {}
     for kind, entry_id in keys:
         by_kind.setdefault(kind, set()).add(entry_id)
+    # Entries show their organisation's name and type: they follow a renamed organisation.
+    if by_kind.get("organisation") and len(by_kind["organisation"]) <= 100:  # bulk writes index everything anyway
+        org_ids = by_kind["organisation"]
+        by_kind.setdefault("project", set()).update(db.session.scalars(
+            sa.select(ProjectOrganisation.project_id).where(ProjectOrganisation.organisation_id.in_(org_ids))))
+        for model in (Expert, Resource):
+            by_kind.setdefault(model.kind, set()).update(db.session.scalars(
+                sa.select(model.id).where(model.organisation_id.in_(org_ids))))
     # A project's contact persons are found through its topics: they follow it.
     if by_kind.get("project"):
         by_kind.setdefault("expert", set()).update(db.session.scalars(

@@ -220,3 +220,11 @@ def test_queries_are_counted_without_personal_data_and_shown_to_moderators(clien
     login_as(client, make_user(role=Role.MODERATOR))
     html = client.get("/moderation/search-insights").get_data(as_text=True)
     assert "zeppelins" in html
+
+
+def test_entries_follow_a_renamed_organisation(directory):
+    assert "Finding ships in paintings" in titles("louvre", type="project")
+    directory["louvre"].name = "Musée national Zanzibar"
+    db.session.commit()
+    assert "Finding ships in paintings" in titles("zanzibar", type="project")
+    assert "Finding ships in paintings" not in titles("louvre", type="project")
