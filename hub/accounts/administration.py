@@ -24,6 +24,7 @@ from hub.errors import Conflict, InvalidInput, NotFound, require
 from hub.moderation import audit
 from hub.moderation import services as moderation
 from hub.moderation.models import OPEN_REVISION, AuditEvent, Revision
+from hub.pagination import Page
 from hub.text import clean_block, clean_line
 
 PAGE_SIZE = 25
@@ -55,24 +56,12 @@ class UserFilters:
 
 
 @dataclass
-class UserPage:
-    users: list[User]
-    total: int
-    page: int
-    per_page: int
+class UserPage(Page):
     filters: UserFilters = field(default_factory=UserFilters)
 
     @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    def users(self) -> list[User]:
+        return self.items
 
 
 def clean_user_filters(q: str | None = None, role: str | None = None, state: str | None = None) -> UserFilters:

@@ -2,7 +2,6 @@
 topic and country overviews, counts. Only published entries are public."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,29 +15,10 @@ from hub.directory.models import (
 )
 from hub.directory.permissions import can_view
 from hub.errors import NotFound
+from hub.pagination import Page
 from hub.text import clean_line
 
 MAX_PAGE = 10_000
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 @dataclass

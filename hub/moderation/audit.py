@@ -4,12 +4,11 @@ Every service that changes a state calls `record()` inside the same
 transaction, so an action and its log row are committed (or rolled back) together."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 
 from hub.db import db
 from hub.moderation.models import AuditEvent
+from hub.pagination import Page
 
 PAGE_SIZE = 50
 
@@ -60,23 +59,7 @@ DECISION_ACTIONS = ("approve", "request_changes", "reject", "unpublish", "approv
                     "request_revision_changes", "reject_revision")
 
 
-@dataclass
-class LogPage:
-    events: list[AuditEvent]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def log_page(page: int = 1, action: str | None = None, actor_id: int | None = None) -> LogPage:
+def log_page(page: int = 1, action: str | None = None, actor_id: int | None = None) -> Page:
     """The whole log, newest first, for moderators."""
     query = sa.select(AuditEvent)
     if action:
@@ -84,12 +67,11 @@ def log_page(page: int = 1, action: str | None = None, actor_id: int | None = No
     if actor_id:
         query = query.where(AuditEvent.actor_id == actor_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page = min(max(page, 1), Page([], total, 1, PAGE_SIZE).pages)
     events = db.session.scalars(
         query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return LogPage(list(events), page, pages, total)
+    return Page(list(events), total, page, PAGE_SIZE)
 
 
 def actions() -> list[str]:

@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import sqlalchemy as sa
+
+from hub.db import db
+
 PAGE_SIZE = 20
 MAX_PAGE = 500
 
@@ -121,3 +125,40 @@ def facet_counts(rows) -> dict[str, dict[str, int]]:
     for facet, value, n in rows:
         counts.setdefault(facet, {})[value] = n
     return counts
+
+
+class SqlBackend:
+    """The part of a backend that is plain SQL: the ranked page with the total,
+    then the facet counts, both over the engine's `matches_sql`."""
+
+    relevance_order = "m.score DESC, m.id"
+    newest_order = "m.published_at DESC, m.id DESC"
+
+    def matches_sql(self, query: SearchQuery, params: dict) -> str:
+        raise NotImplementedError
+
+    def score(self, value) -> float:
+        """Higher is better, whatever the engine's own scale."""
+        return float(value)
+
+    def page_sql(self, query: SearchQuery, params: dict) -> tuple[str, str]:
+        """The SQL of one ranked page (with the total) and of the facet counts; the benchmark's floor runs them too."""
+        matches = self.matches_sql(query, params)
+        order = self.relevance_order if query.sort == "relevance" and query.terms else self.newest_order
+        params.update(limit=query.per_page, offset=(query.page - 1) * query.per_page)
+        page = (f"WITH m AS MATERIALIZED ({matches}) "
+                f"SELECT d.kind, d.entry_id, m.score, (SELECT count(*) FROM m) AS total FROM m "
+                f"JOIN search_documents d ON d.id = m.id ORDER BY {order} LIMIT :limit OFFSET :offset")
+        facets = (f"SELECT f.facet, f.value, count(*) FROM search_facets f "
+                  f"WHERE f.doc_id IN (SELECT id FROM ({matches}) AS m) GROUP BY f.facet, f.value")
+        return page, facets
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        params: dict = {}
+        page_sql, facets_sql = self.page_sql(query, params)
+        rows = db.session.execute(sa.text(page_sql), params).all()
+        total = rows[0].total if rows else db.session.scalar(
+            sa.text(f"SELECT count(*) FROM ({self.matches_sql(query, {})}) AS m"), params)
+        facets = db.session.execute(sa.text(facets_sql), params).all()
+        return SearchResult([Hit(r.kind, r.entry_id, self.score(r.score)) for r in rows], total,
+                            facet_counts(facets), query.page, query.per_page, query.match_any)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hub.db import db
-from hub.search.base import Document, Hit, SearchQuery, SearchResult, document_id, document_row, facet_counts, filter_sql
+from hub.search.base import Document, Hit, SearchQuery, SqlBackend, document_id, document_row, filter_sql
 
 # ts_rank_cd weights for D, C, B, A; normalisation 1 divides by 1 + log(length), so long
 # documents do not win by repeating a word (the judged queries in tests/search test this).
@@ -22,8 +22,9 @@ def tsquery(terms: list[str], match_any: bool = False) -> str:
     return (" | " if match_any else " & ").join(parts)
 
 
-class PostgresBackend:
+class PostgresBackend(SqlBackend):
     name = "postgresql"
+    newest_order = "m.published_at DESC NULLS LAST, m.id DESC"
 
     def replace(self, documents: list[Document], removed: list[tuple[str, int]]) -> None:
         ids = [document_id(k, i) for k, i in removed] + [document_id(d.kind, d.entry_id) for d in documents]
@@ -53,24 +54,6 @@ class PostgresBackend:
         params["tsquery"] = tsquery(query.terms, query.match_any)
         return (f"SELECT d.id AS id, {_RANK} AS score, d.published_at AS published_at FROM search_documents d "
                 f"WHERE d.tsv @@ to_tsquery('english', :tsquery) AND {where}")
-
-    def search(self, query: SearchQuery) -> SearchResult:
-        params: dict = {}
-        matches = self.matches_sql(query, params)
-        order = "m.score DESC, m.id" if query.sort == "relevance" and query.terms else \
-            "m.published_at DESC NULLS LAST, m.id DESC"
-        params.update(limit=query.per_page, offset=(query.page - 1) * query.per_page)
-        rows = db.session.execute(sa.text(
-            f"WITH m AS MATERIALIZED ({matches}) "
-            f"SELECT d.kind, d.entry_id, m.score, (SELECT count(*) FROM m) AS total FROM m "
-            f"JOIN search_documents d ON d.id = m.id ORDER BY {order} LIMIT :limit OFFSET :offset"), params).all()
-        total = rows[0].total if rows else db.session.scalar(
-            sa.text(f"SELECT count(*) FROM ({matches}) AS m"), params)
-        facets = db.session.execute(sa.text(
-            f"SELECT f.facet, f.value, count(*) FROM search_facets f "
-            f"WHERE f.doc_id IN (SELECT id FROM ({matches}) AS m) GROUP BY f.facet, f.value"), params).all()
-        return SearchResult([Hit(r.kind, r.entry_id, float(r.score)) for r in rows], total, facet_counts(facets),
-                            query.page, query.per_page, query.match_any)
 
     def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:
         if not terms:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hub.db import db
-from hub.search.base import Document, Hit, SearchQuery, SearchResult, document_id, document_row, facet_counts, filter_sql
+from hub.search.base import Document, Hit, SearchQuery, SqlBackend, document_id, document_row, filter_sql
 
 # bm25 weights of title, topics, summary, body: the title counts most.
 _BM25 = "bm25(search_fts, 10.0, 5.0, 2.0, 1.0)"
@@ -19,8 +19,12 @@ def match_expression(terms: list[str], match_any: bool = False) -> str:
     return (" OR " if match_any else " ").join(quoted)
 
 
-class SqliteFts5Backend:
+class SqliteFts5Backend(SqlBackend):
     name = "sqlite-fts5"
+    relevance_order = "m.score, m.id"  # bm25: lower is better
+
+    def score(self, value) -> float:
+        return -float(value)
 
     def replace(self, documents: list[Document], removed: list[tuple[str, int]]) -> None:
         ids = [document_id(k, i) for k, i in removed] + [document_id(d.kind, d.entry_id) for d in documents]
@@ -51,23 +55,6 @@ class SqliteFts5Backend:
         params["match"] = match_expression(query.terms, query.match_any)
         return (f"SELECT d.id AS id, {_BM25} AS score, d.published_at AS published_at FROM search_fts "
                 f"JOIN search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND {where}")
-
-    def search(self, query: SearchQuery) -> SearchResult:
-        params: dict = {}
-        matches = self.matches_sql(query, params)
-        order = "m.score, m.id" if query.sort == "relevance" and query.terms else "m.published_at DESC, m.id DESC"
-        params.update(limit=query.per_page, offset=(query.page - 1) * query.per_page)
-        rows = db.session.execute(sa.text(
-            f"WITH m AS MATERIALIZED ({matches}) "
-            f"SELECT d.kind, d.entry_id, m.score, (SELECT count(*) FROM m) AS total FROM m "
-            f"JOIN search_documents d ON d.id = m.id ORDER BY {order} LIMIT :limit OFFSET :offset"), params).all()
-        total = rows[0].total if rows else db.session.scalar(
-            sa.text(f"SELECT count(*) FROM ({matches}) AS m"), params)
-        facets = db.session.execute(sa.text(
-            f"SELECT f.facet, f.value, count(*) FROM search_facets f "
-            f"WHERE f.doc_id IN (SELECT id FROM ({matches}) AS m) GROUP BY f.facet, f.value"), params).all()
-        return SearchResult([Hit(r.kind, r.entry_id, -r.score) for r in rows], total, facet_counts(facets),
-                            query.page, query.per_page, query.match_any)
 
     def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:
         if not terms:
