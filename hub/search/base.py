@@ -153,6 +153,9 @@ class SqlBackend:
         # (doc_id, facet, value) instead of the whole facet table being scanned.
         facets = (f"SELECT f.facet, f.value, count(*) FROM ({matches}) AS m "
                   f"JOIN search_facets f ON f.doc_id = m.id GROUP BY f.facet, f.value")
+        if not query.terms and not any(query.filters.values()):
+            # Everything matches: count the facet index alone (a covering scan), not every document.
+            facets = "SELECT facet, value, count(*) FROM search_facets GROUP BY facet, value"
         return page, facets
 
     def search(self, query: SearchQuery) -> SearchResult:
