@@ -153,9 +153,11 @@ def sync(keys: set[tuple[str, int]]) -> None:
             by_kind.setdefault(model.kind, set()).update(db.session.scalars(
                 sa.select(model.id).where(model.organisation_id.in_(org_ids))))
     # A project's contact persons are found through its topics: they follow it.
-    if by_kind.get("project"):
+    projects = sorted(by_kind.get("project", ()))
+    for start in range(0, len(projects), 10_000):  # a statement takes at most 65,535 parameters (psycopg)
         by_kind.setdefault("expert", set()).update(db.session.scalars(
-            sa.select(project_contacts.c.expert_id).where(project_contacts.c.project_id.in_(by_kind["project"]))))
+            sa.select(project_contacts.c.expert_id).where(
+                project_contacts.c.project_id.in_(projects[start:start + 10_000]))))
     documents, removed = [], []
     for kind, ids in by_kind.items():
         ids = sorted(ids)

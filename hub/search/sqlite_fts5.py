@@ -53,8 +53,11 @@ class SqliteFts5Backend(SqlBackend):
         if not query.terms:
             return f"SELECT d.id AS id, 0.0 AS score, d.published_at AS published_at FROM search_documents d WHERE {where}"
         params["match"] = match_expression(query.terms, query.match_any)
+        # CROSS JOIN keeps the full-text match as the outer loop (SQLite never reorders it): with
+        # a type filter the planner otherwise walks every document of that kind and runs the
+        # MATCH once per row (65 s instead of 40 ms for "provenance" + type=project at 100k).
         return (f"SELECT d.id AS id, {_BM25} AS score, d.published_at AS published_at FROM search_fts "
-                f"JOIN search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND {where}")
+                f"CROSS JOIN search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND {where}")
 
     def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:
         if not terms:
