@@ -126,6 +126,18 @@ def transaction() -> Iterator[Session]:
         raise
 
 
+@contextmanager
+def separate_transaction() -> Iterator[Session]:
+    """A short transaction of its own beside db.session's: another connection of the pool (in
+    tests, a savepoint of the test's connection). For writes that must neither wait for the
+    request's work nor hold it up, such as marking a mail sent after the request committed or
+    counting a search. On SQLite it matters: a transaction that has read cannot start writing
+    while another connection writes (it fails at once as "database is locked"); one that starts
+    with its write waits its turn."""
+    with Session(bind=db.session.get_bind(), join_transaction_mode="create_savepoint") as session, session.begin():
+        yield session
+
+
 def transactional(view: Callable) -> Callable:
     """Decorator form of `transaction()` for views and CLI commands."""
 

@@ -7,9 +7,11 @@ The index is written in the same transaction as the change it reflects (a
 leaves it behind: after the commit, search shows exactly the published state."""
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from itertools import chain
 
 import sqlalchemy as sa
@@ -17,7 +19,7 @@ from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session, selectinload
 
-from hub.db import db
+from hub.db import db, separate_transaction
 from hub.directory import vocabulary as vocab
 from hub.directory.models import (
     ENTRY_MODELS, Entry, EntryStatus, Expert, Project, ProjectOrganisation, Resource, project_contacts,
@@ -25,6 +27,8 @@ from hub.directory.models import (
 )
 from hub.search.base import FILTERS, MAX_PAGE, SORTS, Backend, Document, SearchQuery, SearchResult
 from hub.search.text import clean_query, fold, query_terms, words
+
+log = logging.getLogger(__name__)
 
 BODY_MAX = 20_000
 
@@ -344,6 +348,12 @@ def _snippet_source(entry: Entry) -> str:
 _MARKDOWN_NOISE = re.compile(r"[*_`#>\[\]()!|~]+")
 
 
+@lru_cache(maxsize=20_000)
+def _token_words(token: str) -> tuple[str, ...]:
+    """Folded words of one token of a snippet: the same words recur on every page of results."""
+    return tuple(words(token))
+
+
 def snippet(text: str, terms: list[str], size: int = 32) -> Markup:
     """About `size` words around the first match, the matching words marked; escaped."""
     tokens = _MARKDOWN_NOISE.sub(" ", text or "").split()
@@ -351,14 +361,16 @@ def snippet(text: str, terms: list[str], size: int = 32) -> Markup:
         return Markup("")
 
     def matches(token: str) -> bool:
-        folded = words(token)
+        folded = _token_words(token)
         return any(w.startswith(t) or (len(t) >= 5 and w.startswith(t[:-2])) for w in folded for t in terms)
 
-    marks = [matches(t) for t in tokens] if terms else [False] * len(tokens)
-    first = marks.index(True) if True in marks else 0
+    # Only up to the first match, then the window, is looked at: descriptions run to thousands of
+    # words, and testing every one (each folded anew) cost up to 12 ms a page of results.
+    first = next((i for i, token in enumerate(tokens) if matches(token)), 0) if terms else 0
     start = max(0, first - size // 4)
     window = range(start, min(len(tokens), start + size))
-    pieces = [Markup("<mark>{}</mark>").format(tokens[i]) if marks[i] else escape(tokens[i]) for i in window]
+    pieces = [Markup("<mark>{}</mark>").format(tokens[i]) if terms and matches(tokens[i]) else escape(tokens[i])
+              for i in window]
     return (Markup("… ") if start else Markup("")) + Markup(" ").join(pieces) + (
         Markup(" …") if window.stop < len(tokens) else Markup(""))
 
@@ -402,12 +414,22 @@ def suggest(text: str | None, limit: int = 8) -> list[Suggestion]:
 
 
 def record_query(text: str, found: int) -> None:
-    """Count a query: its folded text only; no address, user or session is kept."""
+    """Count a query: its folded text only; no address, user or session is kept. In a short
+    transaction of its own, so that concurrent searches never fail on it; a count that cannot
+    be written is skipped, as the visitor's results matter more."""
     key = " ".join(words(text))[:200]
     if not key:
         return
+    try:
+        with separate_transaction() as session:
+            _count_query(session, key, found)
+    except sa.exc.OperationalError as error:
+        log.warning("search query not counted: %s", error)
+
+
+def _count_query(session, key: str, found: int) -> None:
     # ON CONFLICT ... DO UPDATE is the same on SQLite and PostgreSQL.
-    db.session.execute(sa.text(
+    session.execute(sa.text(
         "INSERT INTO search_queries (query, searches, without_results, last_searched_on) "
         "VALUES (:query, 1, :empty, :today) ON CONFLICT (query) DO UPDATE SET "
         "searches = search_queries.searches + 1, "

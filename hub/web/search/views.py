@@ -8,7 +8,6 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from hub.accounts.permissions import can_moderate
-from hub.db import transaction
 from hub.search import services as search
 from hub.search.base import FILTERS
 from hub.search.text import MAX_QUERY_LENGTH
@@ -22,9 +21,9 @@ def _filter_args() -> dict[str, list[str]]:
 
 @bp.get("/search")
 def results():
-    with transaction():  # the query is counted (anonymously) in the same step
-        page = search.search(request.args.get("q", ""), _filter_args(), request.args.get("sort"),
-                             request.args.get("page", "1"))
+    # The query is counted (anonymously) in a short transaction of its own.
+    page = search.search(request.args.get("q", ""), _filter_args(), request.args.get("sort"),
+                         request.args.get("page", "1"))
     return render_template("search/results.html", page=page, toggle_url=_toggle_url, page_url=_page_url,
                            too_long=len(request.args.get("q", "")) > MAX_QUERY_LENGTH)
 
