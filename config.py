@@ -45,6 +45,13 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "AI Competency Hub <no-reply@hub.localhost>")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    # Queued mail that failed is retried by `flask hub send-mail`; with a number of seconds here,
+    # the running app retries by itself that often (development does, for `make run`).
+    MAIL_RETRY_SECONDS = int(os.environ.get("MAIL_RETRY_SECONDS", "0"))
+    # Contact messages and sent mail are deleted after this long (`flask hub purge`).
+    CONTACT_RETENTION_MONTHS = int(os.environ.get("HUB_CONTACT_RETENTION_MONTHS", "12"))
+    # A contact form sent back sooner than this after it was shown was not filled in by a person.
+    CONTACT_MIN_SECONDS = float(os.environ.get("HUB_CONTACT_MIN_SECONDS", "3"))
     # The address used in links inside mails sent outside a request (CLI).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
@@ -75,6 +82,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the debugger is never on by default: it runs code from the browser
+    MAIL_RETRY_SECONDS = int(os.environ.get("MAIL_RETRY_SECONDS", "30"))
     SECRET_KEY = Config.SECRET_KEY or _development_secret_key()
 
 
@@ -85,6 +93,8 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    MAIL_RETRY_SECONDS = 0
+    CONTACT_MIN_SECONDS = 0.0
     PUBLIC_URL = "http://localhost"
 
 

@@ -40,6 +40,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
 
     # Every model module, so that the metadata (migrations, tests) knows every table.
     from hub.accounts import models as _accounts_models  # noqa: F401
+    from hub.contact import models as _contact_models  # noqa: F401
     from hub.directory import models as _directory_models  # noqa: F401
     from hub.moderation import models as _moderation_models  # noqa: F401
     from hub.search import services as _search  # noqa: F401  (keeps the index in step with commits)

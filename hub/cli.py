@@ -165,5 +165,31 @@ def reindex() -> None:
     click.echo(f"Indexed {total:,} published entries.")
 
 
+@hub_cli.command("send-mail")
+@click.option("--retry-now", is_flag=True, help="Try every queued mail now, without waiting for its back-off.")
+def send_mail(retry_now: bool) -> None:
+    """Deliver queued mail whose retry time has come (run it every few minutes, from cron or a timer)."""
+    from hub.contact import outbox
+
+    report = outbox.deliver_due(ignore_backoff=retry_now)
+    click.echo(f"{_count(report.sent, 'mail', 'mails')} sent, {report.failed} failed, "
+               f"{report.waiting} still queued.")
+    if report.failed:
+        sys.exit(1)
+
+
+@hub_cli.command("purge")
+@click.option("--months", type=click.IntRange(min=1), help="Retention period (default: CONTACT_RETENTION_MONTHS, 12).")
+def purge(months: int | None) -> None:
+    """Delete contact messages, their answers and outbox mails older than the retention period."""
+    from hub.contact import services as contact
+
+    with transaction():
+        report = contact.purge(months)
+    click.echo(f"Deleted {_count(report.messages, 'message', 'messages')} "
+               f"({_count(report.replies, 'answer', 'answers')}) and {_count(report.outbox_mails, 'outbox mail', 'outbox mails')} "
+               f"from before {report.before:%Y-%m-%d %H:%M} UTC.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(hub_cli)

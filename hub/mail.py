@@ -1,9 +1,11 @@
-"""Outgoing mail. Real SMTP when MAIL_SERVER is set; otherwise each message is
-printed and written as an .eml file to the outbox folder, so development and
-tests need no mail server."""
+"""Mail transport: build a message and hand it to SMTP when MAIL_SERVER is set, or,
+without a server, print it and write it as an .eml file to the development outbox
+folder, so development and tests need no mail server.
+
+Nothing calls deliver() directly: every mail goes through the outbox table
+(hub.contact.outbox), which sends after the commit and retries what failed."""
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 import uuid
@@ -13,20 +15,22 @@ from pathlib import Path
 
 from flask import current_app
 
-from hub.db import after_commit
-
-log = logging.getLogger(__name__)
+SMTP_TIMEOUT = 15  # seconds; a request that sends after its commit waits at most this long
 
 
-def build_message(to: str, subject: str, body: str, reply_to: str | None = None) -> EmailMessage:
-    config = current_app.config
+def new_message_id() -> str:
+    return make_msgid(domain="hub.localhost")
+
+
+def build_message(to: str, subject: str, body: str, reply_to: str | None = None,
+                  message_id: str | None = None) -> EmailMessage:
+    """Raises ValueError for a header with a line break: no header can be injected."""
     message = EmailMessage()
-    # EmailMessage refuses CR/LF in headers, so no header can be injected here.
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="hub.localhost")
+    message["Message-ID"] = message_id or new_message_id()
     if reply_to:
         message["Reply-To"] = reply_to
     message.set_content(body)
@@ -34,16 +38,16 @@ def build_message(to: str, subject: str, body: str, reply_to: str | None = None)
 
 
 def deliver(message: EmailMessage) -> None:
-    """Send now, through SMTP or into the development outbox folder."""
+    """Send now, through SMTP or into the development outbox folder; raises on failure."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         _write_to_outbox_folder(message, Path(config["MAIL_OUTBOX_DIR"]))
         return
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
     if config.get("MAIL_USE_SSL"):
-        smtp = smtplib.SMTP_SSL(host, port, timeout=20, context=ssl.create_default_context())
+        smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=ssl.create_default_context())
     else:
-        smtp = smtplib.SMTP(host, port, timeout=20)
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
     with smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls(context=ssl.create_default_context())
@@ -58,10 +62,3 @@ def _write_to_outbox_folder(message: EmailMessage, folder: Path) -> None:
     path.write_bytes(bytes(message))
     if not current_app.testing:
         print(f"--- mail to {message['To']}: {message['Subject']} (saved as {path})\n{message.get_content()}")
-
-
-def send_after_commit(to: str, subject: str, body: str, reply_to: str | None = None) -> None:
-    """Queue a mail that leaves only if the current transaction commits."""
-    message = build_message(to, subject, body, reply_to)
-    # Hooks run inside the commit, so the app context of the work is still there.
-    after_commit(lambda: deliver(message))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import uuid
 from email import policy
 from email.parser import BytesParser
@@ -192,3 +193,50 @@ def login_as(client, user) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on a free loopback port, that can be stopped and started
+    again on the same port; `envelopes` holds what it received."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.envelopes = []
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.running = False
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self.controller.start()
+        self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.controller.stop()
+            self.running = False
+
+    @property
+    def messages(self):
+        parser = BytesParser(policy=policy.default)
+        return [parser.parsebytes(e.content) for e in self.envelopes]
+
+    def to(self, address: str):
+        return [m for m, e in zip(self.messages, self.envelopes) if address in e.rcpt_tos]
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """The app sends through a real SMTP server on loopback for this test."""
+    server = SmtpServer()
+    server.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    yield server
+    server.stop()

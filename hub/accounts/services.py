@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from hub.accounts.models import Role, User
 from hub.db import db, utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.mail import send_after_commit
+from hub.contact.outbox import queue_mail
 from hub.text import clean_line
 from hub.urls import external_url
 
@@ -95,7 +95,7 @@ def register(display_name: str, email: str, password: str, consent: bool) -> Use
         raise InvalidInput({"consent": _("Agree to the privacy notice to create an account.")})
     existing = find_by_email(email)
     if existing is not None:
-        send_after_commit(
+        queue_mail(
             existing.email,
             _("Someone tried to register with your address"),
             _(
@@ -129,7 +129,7 @@ def make_verification_token(user: User) -> str:
 
 def send_verification(user: User) -> None:
     link = external_url("accounts.verify_email", token=make_verification_token(user))
-    send_after_commit(
+    queue_mail(
         user.email,
         _("Confirm your email address"),
         _(
@@ -179,7 +179,7 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     token = _serializer("reset-password").dumps({"uid": user.id, "fp": _reset_fingerprint(user)})
-    send_after_commit(
+    queue_mail(
         user.email,
         _("Reset your password"),
         _(

@@ -19,7 +19,7 @@ from hub.db import db, utcnow
 from hub.directory.models import EntryStatus, Membership, MembershipRequest, Organisation, RequestStatus
 from hub.directory.permissions import forget_memberships, organisation_ids_of
 from hub.errors import Conflict, InvalidInput, NotFound, require
-from hub.mail import send_after_commit
+from hub.contact.outbox import queue_mail
 from hub.moderation import audit
 from hub.text import clean_block, clean_line
 from hub.urls import external_url
@@ -237,7 +237,7 @@ def _notify_deciders(request: MembershipRequest, organisation: Organisation, req
         if request.message:
             lines += ["", _("Their message:"), "", request.message]
         lines += ["", _("Accept or decline: %(link)s", link=link)]
-        send_after_commit(person.email, subject, "\n".join(lines) + "\n")
+        queue_mail(person.email, subject, "\n".join(lines) + "\n")
 
 
 def decide_membership(user, request: MembershipRequest, accept: bool, note: str | None = None,
@@ -282,7 +282,7 @@ def _notify_requester(to: User, organisation: Organisation, accepted: bool, note
     if note:
         lines += ["", _("They wrote:"), "", note]
     lines += ["", _("Your organisations and requests: %(link)s", link=external_url("memberships.organisations"))]
-    send_after_commit(to.email, subject, "\n".join(lines) + "\n")
+    queue_mail(to.email, subject, "\n".join(lines) + "\n")
 
 
 def leave_organisation(user, organisation: Organisation) -> None:

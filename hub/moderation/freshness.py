@@ -31,7 +31,7 @@ from hub.db import db, utcnow
 from hub.directory.models import ENTRY_MODELS, Entry, EntryStatus, Expert, Membership, Project
 from hub.directory.permissions import can_edit, responsible_organisation_ids
 from hub.errors import Conflict, InvalidInput, require
-from hub.mail import send_after_commit
+from hub.contact.outbox import queue_mail
 from hub.moderation import audit
 from hub.urls import external_url
 
@@ -222,7 +222,7 @@ def _send_reminder(reminder: Reminder, months: int) -> None:
         days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // (24 * 3600))
     subject = (_("Is your entry in the AI Competency Hub still accurate?") if len(reminder.entries) == 1
                else _("Are your %(n)d entries in the AI Competency Hub still accurate?", n=len(reminder.entries)))
-    send_after_commit(user.email, subject, body)
+    queue_mail(user.email, subject, body)
 
 
 # --- confirming ---------------------------------------------------------------------

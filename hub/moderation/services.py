@@ -22,7 +22,7 @@ from hub.directory import vocabulary as vocab
 from hub.directory.models import ENTRY_MODELS, Entry, EntryStatus, Expert, Organisation
 from hub.directory.services import SAVERS, input_for
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, require
-from hub.mail import send_after_commit
+from hub.contact.outbox import queue_mail
 from hub.moderation import audit, workflow
 from hub.moderation.models import (
     OPEN_REVISION, EntryVersion, Report, ReportCategory, ReportStatus, Revision, RevisionStatus,
@@ -235,7 +235,7 @@ def _notify_decision(to: User, entry: Entry, action: str, reason: str | None) ->
     if reason:
         lines += ["", _("The moderator wrote:"), "", reason]
     lines += ["", _("Your submissions and their state: %(link)s", link=external_url("moderation.submissions"))]
-    send_after_commit(to.email, subjects[action], "\n".join(lines) + "\n")
+    queue_mail(to.email, subjects[action], "\n".join(lines) + "\n")
 
 
 # --- versions: every approved state --------------------------------------------------

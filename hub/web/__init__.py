@@ -1,10 +1,13 @@
 """The thin HTTP layer: blueprints, error pages, headers and template helpers."""
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_login import current_user
 
+from hub.contact.services import is_contactable
 from hub.directory import vocabulary as vocab
 from hub.markdown import render_markdown
 
@@ -13,6 +16,7 @@ def init_app(app: Flask) -> None:
     from hub.web import errors, security
     from hub.web.accounts.views import bp as accounts_bp
     from hub.web.admin.views import bp as admin_bp
+    from hub.web.contact.views import bp as contact_bp
     from hub.web.directory.views import bp as directory_bp
     from hub.web.i18n import LANGUAGE_NAMES
     from hub.web.memberships.views import bp as memberships_bp
@@ -21,7 +25,8 @@ def init_app(app: Flask) -> None:
     from hub.web.public.views import bp as public_bp
     from hub.web.submit.views import bp as submit_bp
 
-    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp, moderation_bp, memberships_bp, admin_bp, search_bp):
+    for blueprint in (public_bp, directory_bp, accounts_bp, submit_bp, moderation_bp, memberships_bp, admin_bp, search_bp,
+                      contact_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)
@@ -36,10 +41,13 @@ def init_app(app: Flask) -> None:
         format_number=format_number,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.tests["contactable"] = is_contactable
+    _deliver_queued_mail_in_background(app)
 
     @app.context_processor
     def template_globals():
         from hub.accounts.permissions import can_administer, can_moderate
+        from hub.contact.services import unhandled_count
         from hub.directory.permissions import can_edit
         from hub.moderation import workflow
         from hub.moderation.services import open_revision, waiting_count
@@ -47,6 +55,8 @@ def init_app(app: Flask) -> None:
         return {
             "is_moderator": can_moderate(current_user),
             "is_admin": can_administer(current_user),
+            "messages_waiting": (lambda: unhandled_count(current_user)) if current_user.is_authenticated
+            else (lambda: 0),
             # Computed when the navigation asks for it: only moderators see it.
             "moderation_waiting": waiting_count if can_moderate(current_user) else (lambda: 0),
             "may": lambda action, entry: workflow.allowed(current_user, entry, action),
@@ -71,3 +81,21 @@ def _url_with(**changes) -> str:
             args[key] = value
     query = urlencode(args)
     return request.path + (f"?{query}" if query else "")
+
+
+def _deliver_queued_mail_in_background(app: Flask) -> None:
+    """With MAIL_RETRY_SECONDS set (development), the first request starts the outbox's retry
+    thread, so that mail queued while the SMTP server was down leaves once it is back."""
+    seconds = app.config.get("MAIL_RETRY_SECONDS") or 0
+    if seconds <= 0 or app.testing:
+        return
+    lock = threading.Lock()
+    started: list = []
+
+    @app.before_request
+    def _start_outbox_thread():
+        with lock:
+            if not started:
+                from hub.contact.outbox import start_background_delivery
+
+                started.append(start_background_delivery(app, seconds))

@@ -33,3 +33,24 @@ def add_security_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
+
+
+def over_limit(limits_text: str, key: str) -> bool:
+    """Count one more attempt under `key` against `limits_text` ("5 per hour;20 per day") in the
+    limiter's storage (memory, or Redis shared by every worker); True when a limit is used up.
+    For limits on what a form contains (a sender's address), which the decorators cannot key on;
+    the view then answers on the form itself, with what the visitor typed."""
+    from flask import current_app
+    from limits import parse_many
+
+    from hub.extensions import limiter
+
+    if not limiter.enabled:
+        return False
+    items = parse_many(limits_text)
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    if not all(limiter.limiter.test(item, prefix, key) for item in items):
+        return True
+    for item in items:
+        limiter.limiter.hit(item, prefix, key)
+    return False
