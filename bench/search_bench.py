@@ -9,7 +9,7 @@ a fresh database built by the migrations, then, for a fixed mix of narrow, typic
 queries with and without filters (MIX below), times:
 
   (a) the floor: the backend's own SQL for the same query (SqlBackend.page_sql: the ranked
-      top-20 page with the total, then the facet counts, over the backend's matches_sql),
+      top-20 page, then the facets of every match counted by base.tally(), which gives the total),
       built once, then run on a plain SQLAlchemy connection of the same database, no app;
   (b) the service: hub.search.services.search(..., record=False) in an app context, and
       with record=True inside transaction() as the view does (the query counted and committed);
@@ -76,7 +76,7 @@ from hub import create_app  # noqa: E402
 from hub.db import db, transaction  # noqa: E402
 from hub.directory import importer  # noqa: E402
 from hub.search import services  # noqa: E402
-from hub.search.base import SearchQuery  # noqa: E402
+from hub.search.base import SearchQuery, tally  # noqa: E402
 from hub.search.text import clean_query, query_terms  # noqa: E402
 from import_bench import Generator, postgres_database, sqlite_database  # noqa: E402
 
@@ -237,7 +237,6 @@ def database_size(url: str) -> str:
 class FloorSql:
     page: str
     facets: str
-    count: str
     params: dict
 
 
@@ -255,24 +254,23 @@ def floor_sql(app) -> list[FloorSql]:
             query = SearchQuery(terms=terms, filters=filters, sort=sort, page=1)
             params: dict = {}
             page, facets = engine.page_sql(query, params)
-            count = f"SELECT count(*) FROM ({engine.matches_sql(query, {})}) AS m"
-            built.append(FloorSql(page, facets, count, params))
+            built.append(FloorSql(page, facets, params))
     return built
 
 
 def run_floor(url: str, statements: list[FloorSql], rounds: int) -> tuple[Samples, list[int]]:
-    """The same statements as SqlBackend.search(), on a plain connection: page, (count), facets."""
+    """The same statements as SqlBackend.search(), on a plain connection: the page, then the
+    facets of every match counted by tally() (the total comes with them)."""
     engine = sa.create_engine(url)  # hub.db's connect pragmas apply to every SQLite engine
     totals = [0] * len(MIX)
-    texts = [(sa.text(s.page), sa.text(s.facets), sa.text(s.count)) for s in statements]
+    texts = [(sa.text(s.page), sa.text(s.facets)) for s in statements]
     with engine.connect() as connection:
         def run(i: int) -> float:
-            page, facets, count = texts[i]
+            page, facets = texts[i]
             params = statements[i].params
             start = time.perf_counter()
-            rows = connection.execute(page, params).all()
-            total = rows[0].total if rows else connection.execute(count, params).scalar()
-            connection.execute(facets, params).all()
+            connection.execute(page, params).all()
+            total, _ = tally(connection.execute(facets, params).all())
             seconds = time.perf_counter() - start
             connection.rollback()
             totals[i] = total

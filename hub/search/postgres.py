@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hub.db import db
-from hub.search.base import Document, Hit, SearchQuery, SqlBackend, document_id, document_row, filter_sql
+from hub.search.base import (
+    ENTRY_INSERT, Document, Hit, SearchQuery, SqlBackend, document_id, document_row, filter_sql,
+)
 
 # ts_rank_cd weights for D, C, B, A; normalisation 1 divides by 1 + log(length), so long
 # documents do not win by repeating a word (the judged queries in tests/search test this).
@@ -31,10 +33,11 @@ class PostgresBackend(SqlBackend):
         if ids:
             db.session.execute(sa.text("DELETE FROM search_documents WHERE id = ANY(:ids)"), {"ids": ids})
         if documents:
+            rows = [document_row(d) for d in documents]
             db.session.execute(sa.text(
                 "INSERT INTO search_documents (id, kind, entry_id, title, topics, summary, body, published_at, tsv) "
-                f"VALUES (:id, :kind, :entry_id, :title, :topics, :summary, :body, :published_at, {_VECTOR})"),
-                [document_row(d) for d in documents])
+                f"VALUES (:id, :kind, :entry_id, :title, :topics, :summary, :body, :published_at, {_VECTOR})"), rows)
+            db.session.execute(sa.text(ENTRY_INSERT), rows)
             facets = [{"doc_id": document_id(d.kind, d.entry_id), "facet": f, "value": v}
                       for d in documents for f, v in d.facets]
             if facets:
@@ -44,16 +47,17 @@ class PostgresBackend(SqlBackend):
 
     def clear(self) -> None:
         db.session.execute(sa.text("DELETE FROM search_facets"))
+        db.session.execute(sa.text("DELETE FROM search_entries"))
         db.session.execute(sa.text("DELETE FROM search_documents"))
 
-    def matches_sql(self, query: SearchQuery, params: dict) -> str:
-        """The matching documents (id, score) after filters: the floor the benchmark times."""
+    def matches_sql(self, query: SearchQuery, params: dict, scored: bool = True) -> str:
         where = filter_sql(query.filters, params)
+        score = _RANK if scored else "0.0"
         if not query.terms:
-            return f"SELECT d.id AS id, 0.0 AS score, d.published_at AS published_at FROM search_documents d WHERE {where}"
+            return f"SELECT e.id AS id, 0.0 AS score, e.published_at AS published_at FROM search_entries e WHERE {where}"
         params["tsquery"] = tsquery(query.terms, query.match_any)
-        return (f"SELECT d.id AS id, {_RANK} AS score, d.published_at AS published_at FROM search_documents d "
-                f"WHERE d.tsv @@ to_tsquery('english', :tsquery) AND {where}")
+        return (f"SELECT e.id AS id, {score} AS score, e.published_at AS published_at FROM search_documents d "
+                f"JOIN search_entries e ON e.id = d.id WHERE d.tsv @@ to_tsquery('english', :tsquery) AND {where}")
 
     def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:
         if not terms:
