@@ -76,7 +76,7 @@ from hub import create_app  # noqa: E402
 from hub.db import db, transaction  # noqa: E402
 from hub.directory import importer  # noqa: E402
 from hub.search import services  # noqa: E402
-from hub.search.base import SearchQuery, tally  # noqa: E402
+from hub.search.base import SearchQuery, fetch_rows, tally  # noqa: E402
 from hub.search.text import clean_query, query_terms  # noqa: E402
 from import_bench import Generator, postgres_database, sqlite_database  # noqa: E402
 
@@ -270,7 +270,7 @@ def run_floor(url: str, statements: list[FloorSql], rounds: int) -> tuple[Sample
             params = statements[i].params
             start = time.perf_counter()
             connection.execute(page, params).all()
-            total, _ = tally(connection.execute(facets, params).all())
+            total, _ = tally(fetch_rows(connection, statements[i].facets, params))
             seconds = time.perf_counter() - start
             connection.rollback()
             totals[i] = total

@@ -152,6 +152,21 @@ def tally(rows) -> tuple[int, dict[str, dict[str, int]]]:
     return len(rows), counts
 
 
+def fetch_rows(connection: sa.Connection, sql: str, params: dict) -> list[tuple]:
+    """All rows of a statement as plain tuples from the driver's own cursor: for the facets of
+    every match (up to the whole directory), where building SQLAlchemy rows cost as much again
+    as the query (65 ms for 49,000 rows)."""
+    compiled = sa.text(sql).compile(dialect=connection.dialect)
+    bound = compiled.construct_params(params)
+    arguments = [bound[name] for name in compiled.positiontup] if compiled.positional else bound
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), arguments)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 class SqlBackend:
     """The part of a backend that is plain SQL: the ranked page with the total,
     then the facet counts, both over the engine's `matches_sql`."""
@@ -188,6 +203,6 @@ class SqlBackend:
         params: dict = {}
         page_sql, facets_sql = self.page_sql(query, params)
         rows = db.session.execute(sa.text(page_sql), params).all()
-        total, facets = tally(db.session.execute(sa.text(facets_sql), params).all())
+        total, facets = tally(fetch_rows(db.session.connection(), facets_sql, params))
         return SearchResult([Hit(r.kind, r.entry_id, self.score(r.score)) for r in rows], total,
                             facets, query.page, query.per_page, query.match_any)
