@@ -6,6 +6,7 @@ same way on SQLite and on PostgreSQL, and so the query never carries any
 syntax of either engine: only words made of letters and digits reach them."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -28,12 +29,22 @@ el la los las un una unos unas de del en y o con por para que quien al
 """.split())
 
 
+# Every combining mark (the accents NFKD splits off), as one character class: removing them with
+# a regex rather than a test per character made indexing a directory several times faster.
+# Built on first use (a quarter of a second).
+@functools.cache
+def _combining() -> re.Pattern:
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x110000) if unicodedata.combining(chr(c)))
+                      + "]+")
+
+
 def fold(text: str | None) -> str:
     """Lower case without accents: "Musée" -> "musee", "Straße" -> "strasse"."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # most text: casefold is lower() there, and there are no accents
+        return text.lower()
+    return _combining().sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def clean_query(text: str | None) -> str:
