@@ -8,6 +8,7 @@ in a short transaction of its own, so that two senders never send the same mail.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -25,13 +26,28 @@ log = logging.getLogger(__name__)
 # Minutes to wait after the 1st, 2nd, ... failed attempt; the last figure repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360)
 CLAIM_FOR = timedelta(minutes=5)  # longer than any SMTP conversation (hub.mail.SMTP_TIMEOUT)
+# "=?charset?q-or-b?text?=" (RFC 2047): decoded by the mail library, line breaks included.
+_ENCODED_WORD_START = re.compile(r"=\?(?=[^?\s]*\?[bq]\?[^?\s]*\?=)", re.IGNORECASE)
+# A line break not followed by a space or tab starts a new header (the check Python adds in 3.12.5).
+_NEWLINE_WITHOUT_FWSP = re.compile(r"\r\n[^ \t]|\r[^ \n\t]|\n[^ \t]")
+
+
+def _check_headers(message) -> None:
+    for name, value in message.items():
+        folded = message.policy.fold(name, value)
+        if _NEWLINE_WITHOUT_FWSP.search(folded.removesuffix(message.policy.linesep)):
+            raise ValueError(f"the {name} header would write another header")
 
 
 def queue_mail(to: str, subject: str, body: str, reply_to: str | None = None) -> OutboxMail:
     """Queue a mail that leaves after the current transaction commits (and never if it rolls back).
-    Raises ValueError for a header with a line break, before anything is stored."""
+    Raises ValueError for a header with a line break, before anything is stored. Text in the subject
+    that reads like an encoded word (a title "=?utf-8?q?…=0D=0A…?=") stays text: a zero-width space
+    after its "=" keeps the mail library from decoding it."""
+    subject = _ENCODED_WORD_START.sub("=\u200b", subject)
     message_id = new_message_id()
-    build_message(to, subject, body, reply_to, message_id)  # refuses a forged header now, not at delivery
+    # Refuses a forged header now, not at delivery: a line break as typed, or one the library would write.
+    _check_headers(build_message(to, subject, body, reply_to, message_id))
     mail = OutboxMail(to_address=to, subject=subject, body=body, reply_to=reply_to, message_id=message_id)
     db.session.add(mail)
     db.session.flush()

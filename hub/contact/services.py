@@ -10,6 +10,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import formataddr
 
 import sqlalchemy as sa
@@ -42,6 +45,9 @@ RECIPIENT_DAILY_LIMIT = 20
 
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|info|biz|ru|cn|xyz|top|io)/\S*", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
+# An RFC 2047 encoded word ("=?utf-8?q?...?="): the mail library decodes it in a header, line breaks
+# included, so a name or subject holding one could write further headers.
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bq]\?[^?\s]*\?=", re.IGNORECASE)
 
 
 @dataclass
@@ -131,6 +137,8 @@ def normalise_sender_email(value: str) -> str:
         raise InvalidInput({"email": _("Enter your email address, so that the answer can reach you.")})
     if len(value) > 254:
         raise InvalidInput({"email": _("The email address is too long.")})
+    if _ENCODED_WORD.search(value):  # valid characters, but the mail library would decode them
+        raise InvalidInput({"email": _("Enter a valid email address, like name@museum.eu.")})
     try:
         result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
@@ -144,6 +152,9 @@ def normalise_sender_email(value: str) -> str:
 def _one_line(value: str, field: str, label: str, limit: int, errors: dict[str, str]) -> str:
     if _LINE_BREAK.search(value or ""):
         errors[field] = _("Write the %(label)s on one line.", label=label)
+        return ""
+    if _ENCODED_WORD.search(value or ""):
+        errors[field] = _("Write the %(label)s as plain text, without mail codes like “=?utf-8?…?=”.", label=label)
         return ""
     text = clean_line(value)
     if not text:
@@ -217,7 +228,7 @@ def send_message(sender: User | None, entry: Entry, data: ContactInput) -> Messa
     db.session.flush()
 
     entry_url = external_url(f"directory.{entry.kind}", slug=entry.slug)
-    reply_to = formataddr((data.name, data.email)) if data.share_email else None
+    reply_to = _reply_to(data.name, data.email) if data.share_email else None
     for user in recipients:
         queue_mail(user.email, _("Message about “%(title)s”: %(subject)s", title=message.entry_title,
                                  subject=data.subject),
@@ -225,6 +236,23 @@ def send_message(sender: User | None, entry: Entry, data: ContactInput) -> Messa
     queue_mail(data.email, _("Your message about “%(title)s” was sent", title=message.entry_title),
                _sender_copy(message, entry_url))
     return message
+
+
+def _reply_to(name: str, email: str) -> str:
+    """The sender's name and address for Reply-To, or the address alone when the mail library would
+    not read the name back as written: Python's email package drops the quotes around a name when it
+    folds a long header, and splits a name that mixes accents and commas, so that parts of the name
+    ("…, other@example.org") would become further addresses to answer to."""
+    value = formataddr((name, email))
+    try:
+        mail = EmailMessage()
+        mail["Reply-To"] = value
+        read = BytesParser(policy=policy.default).parsebytes(bytes(mail))["Reply-To"]
+        if [(a.display_name, a.addr_spec) for a in read.addresses] == [(name, email)]:
+            return value
+    except Exception:  # whatever the library makes of the name, the address alone is safe
+        pass
+    return email
 
 
 def _recipient_mail(message: Message, user: User, entry_url: str) -> str:

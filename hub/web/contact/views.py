@@ -49,6 +49,14 @@ def _timing_problem(token: str) -> str | None:
     return None
 
 
+def _sender_key(email: str) -> str:
+    """The address as the service stores it, so that spellings of one address share one limit."""
+    try:
+        return contact.normalise_sender_email(email)
+    except InvalidInput:
+        return email.strip().lower()[:254]
+
+
 def _sent(entry):
     flash(_("Your message was sent. A copy is on its way to your email address."), "success")
     return redirect(url_for(f"directory.{entry.kind}", slug=entry.slug))
@@ -70,7 +78,7 @@ def write(kind: str, slug: str):
         if form.website.data:  # the honeypot: answer as if sent, send nothing
             return _sent(entry)
         problem = _timing_problem(form.started.data)
-        email_key = (form.email.data or "").strip().lower()[:254]
+        email_key = _sender_key(form.email.data or "")
         if problem:
             form.add_errors({"": problem})
         elif over_limit(SENDER_LIMIT, f"contact-sender:{email_key}") or over_limit(
