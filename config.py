@@ -60,6 +60,9 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Search queries are counted (anonymously) in memory and written this often; 0 writes each at once.
+    SEARCH_COUNTS_EVERY_SECONDS = float(os.environ.get("HUB_SEARCH_COUNTS_EVERY_SECONDS", "10"))
+
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "fr", "nl", "de", "it", "es"]
 
@@ -95,6 +98,7 @@ class TestingConfig(Config):
     MAIL_SERVER = None
     MAIL_RETRY_SECONDS = 0
     CONTACT_MIN_SECONDS = 0.0
+    SEARCH_COUNTS_EVERY_SECONDS = 0.0
     PUBLIC_URL = "http://localhost"
 
 

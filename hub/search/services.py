@@ -7,8 +7,11 @@ The index is written in the same transaction as the change it reflects (a
 leaves it behind: after the commit, search shows exactly the published state."""
 from __future__ import annotations
 
+import atexit
 import logging
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -413,33 +416,89 @@ def suggest(text: str | None, limit: int = 8) -> list[Suggestion]:
 # --- what visitors look for ------------------------------------------------------------------
 
 
+class QueryCounts:
+    """Counts of this process not yet written: (searches, without results) per query. Writing
+    every search at once cost a tenth of the throughput under load (each a commit of its own);
+    written together every few seconds, they cost almost nothing. At most those few seconds of
+    counts are lost if the process dies."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pending: dict[str, list[int]] = {}
+        self.written_at = time.monotonic()
+
+    def add(self, key: str, found: int) -> None:
+        with self.lock:
+            counts = self.pending.setdefault(key, [0, 0])
+            counts[0] += 1
+            counts[1] += 0 if found else 1
+
+    def take(self) -> dict[str, list[int]]:
+        with self.lock:
+            taken, self.pending, self.written_at = self.pending, {}, time.monotonic()
+            return taken
+
+
+def _query_counts() -> QueryCounts:
+    counts = current_app.extensions.get("hub_search_counts")
+    if counts is None:
+        counts = current_app.extensions.setdefault("hub_search_counts", QueryCounts())
+        app = current_app._get_current_object()
+        atexit.register(lambda: _write_at_exit(app))
+    return counts
+
+
+def _write_at_exit(app) -> None:
+    try:
+        with app.app_context():
+            write_query_counts()
+    except Exception:  # the database may be gone already: the counts are not worth a traceback
+        log.warning("search query counts not written at exit")
+
+
 def record_query(text: str, found: int) -> None:
-    """Count a query: its folded text only; no address, user or session is kept. In a short
-    transaction of its own, so that concurrent searches never fail on it; a count that cannot
-    be written is skipped, as the visitor's results matter more."""
+    """Count a query: its folded text only; no address, user or session is kept. Written with the
+    other counts of the last SEARCH_COUNTS_EVERY_SECONDS (0: at once)."""
     key = " ".join(words(text))[:200]
     if not key:
         return
+    counts = _query_counts()
+    counts.add(key, found)
+    if time.monotonic() - counts.written_at >= current_app.config["SEARCH_COUNTS_EVERY_SECONDS"]:
+        write_query_counts()
+
+
+def write_query_counts() -> None:
+    """Write this process's pending counts, in a short transaction of its own, so that concurrent
+    searches never fail on it; counts that cannot be written are kept for the next time."""
+    counts = _query_counts()
+    taken = counts.take()
+    if not taken:
+        return
+    today = date.today()
     try:
         with separate_transaction() as session:
-            _count_query(session, key, found)
+            # ON CONFLICT ... DO UPDATE is the same on SQLite and PostgreSQL.
+            session.execute(sa.text(
+                "INSERT INTO search_queries (query, searches, without_results, last_searched_on) "
+                "VALUES (:query, :searches, :empty, :today) ON CONFLICT (query) DO UPDATE SET "
+                "searches = search_queries.searches + excluded.searches, "
+                "without_results = search_queries.without_results + excluded.without_results, "
+                "last_searched_on = excluded.last_searched_on"),
+                [{"query": key, "searches": n, "empty": empty, "today": today}
+                 for key, (n, empty) in sorted(taken.items())])
     except sa.exc.OperationalError as error:
-        log.warning("search query not counted: %s", error)
-
-
-def _count_query(session, key: str, found: int) -> None:
-    # ON CONFLICT ... DO UPDATE is the same on SQLite and PostgreSQL.
-    session.execute(sa.text(
-        "INSERT INTO search_queries (query, searches, without_results, last_searched_on) "
-        "VALUES (:query, 1, :empty, :today) ON CONFLICT (query) DO UPDATE SET "
-        "searches = search_queries.searches + 1, "
-        "without_results = search_queries.without_results + excluded.without_results, "
-        "last_searched_on = excluded.last_searched_on"),
-        {"query": key, "empty": 0 if found else 1, "today": date.today()})
+        log.warning("search query counts not written, kept for later: %s", error)
+        for key, (n, empty) in taken.items():
+            with counts.lock:
+                pending = counts.pending.setdefault(key, [0, 0])
+                pending[0] += n
+                pending[1] += empty
 
 
 def insights(limit: int = 50) -> dict[str, list]:
     """The most frequent queries, and those that found nothing, for moderators."""
+    write_query_counts()
     def rows(where: str, order: str):
         statement = sa.text(f"SELECT query, searches, without_results, last_searched_on FROM search_queries "
                             f"WHERE {where} ORDER BY {order}, query LIMIT :limit")

@@ -222,6 +222,21 @@ def test_queries_are_counted_without_personal_data_and_shown_to_moderators(clien
     assert "zeppelins" in html
 
 
+def test_counts_kept_in_memory_are_written_together_and_before_moderators_read_them(app, client, directory,
+                                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "SEARCH_COUNTS_EVERY_SECONDS", 3600)
+    client.get("/search", query_string={"q": "Zeppelins"})
+    client.get("/search", query_string={"q": "zeppelins"})
+    client.get("/search", query_string={"q": "ships"})
+    count = "SELECT count(*) FROM search_queries"
+    assert db.session.scalar(sa.text(count)) == 0  # not yet written: one write for many searches
+    login_as(client, make_user(role=Role.MODERATOR))
+    html = client.get("/moderation/search-insights").get_data(as_text=True)
+    assert "zeppelins" in html
+    rows = db.session.execute(sa.text("SELECT query, searches, without_results FROM search_queries ORDER BY query"))
+    assert [tuple(r) for r in rows] == [("ships", 1, 0), ("zeppelins", 2, 2)]
+
+
 def test_entries_follow_a_renamed_organisation(directory):
     assert "Finding ships in paintings" in titles("louvre", type="project")
     directory["louvre"].name = "Musée national Zanzibar"
