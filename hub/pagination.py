@@ -23,3 +23,9 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+
+def page_number(value, last: int = 10_000) -> int:
+    """A page number from a URL argument: anything that is not a positive whole number is page 1."""
+    text = str(value or "1").strip()
+    return min(max(int(text), 1), last) if text.isascii() and text.isdigit() and len(text) < 7 else 1

@@ -303,10 +303,15 @@ def inbox(user: User, handled: bool | None = None, page: int = 1, per_page: int 
     if handled is not None:
         query = query.where(MessageRecipient.handled_at.is_not(None) if handled
                             else MessageRecipient.handled_at.is_(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(Message.created_at.desc(), Message.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=[tuple(row) for row in rows], total=total, page=page, per_page=per_page)
+    return _paged(query.order_by(Message.created_at.desc(), Message.id.desc()), page, per_page, rows=True)
+
+
+def _paged(query: sa.Select, page: int, per_page: int, rows: bool = False) -> Page:
+    """One page of an ordered query with the total: its objects, or its rows as tuples."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    limited = query.limit(per_page).offset((page - 1) * per_page)
+    items = [tuple(r) for r in db.session.execute(limited)] if rows else list(db.session.scalars(limited))
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def unhandled_count(user: User) -> int:
@@ -367,19 +372,13 @@ def report_spam(user, message: Message) -> None:
 
 def spam_reports(page: int = 1, per_page: int = 20) -> Page:
     query = sa.select(Message).where(Message.spam_reported_at.is_not(None), Message.spam_decision.is_(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = list(db.session.scalars(query.order_by(Message.spam_reported_at).limit(per_page)
-                                    .offset((page - 1) * per_page)))
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return _paged(query.order_by(Message.spam_reported_at), page, per_page)
 
 
 def fell_through(page: int = 1, per_page: int = 20) -> Page:
     """Messages no contact person, owner or member could receive: the moderators received them."""
     query = sa.select(Message).where(Message.to_moderators.is_(True))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = list(db.session.scalars(query.order_by(Message.created_at.desc()).limit(per_page)
-                                    .offset((page - 1) * per_page)))
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return _paged(query.order_by(Message.created_at.desc()), page, per_page)
 
 
 def decide_spam(moderator, message: Message, block: bool, reason: str) -> None:

@@ -28,6 +28,7 @@ from hub.directory.models import (
     ENTRY_MODELS, Entry, EntryStatus, Expert, Project, ProjectOrganisation, Resource, project_contacts,
     project_topics,
 )
+from hub.pagination import page_number
 from hub.search.base import FILTERS, MAX_PAGE, SORTS, Backend, Document, SearchQuery, SearchResult
 from hub.search.text import clean_query, fold, query_terms, words
 
@@ -276,8 +277,7 @@ def clean_filters(args: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def parse_page(value) -> int:
-    text = str(value or "1").strip()
-    return min(max(int(text), 1), MAX_PAGE) if text.isascii() and text.isdigit() and len(text) < 7 else 1
+    return page_number(value, MAX_PAGE)
 
 
 @dataclass

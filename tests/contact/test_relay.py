@@ -15,7 +15,7 @@ from hub.contact import services as contact
 from hub.contact.models import BlockedSender, Message, MessageReply, OutboxMail
 from hub.db import db, transaction, utcnow
 from hub.directory.models import EntryStatus
-from hub.errors import InvalidInput, NotFound
+from hub.errors import InvalidInput, NotFound, PermissionDenied
 from tests.conftest import SmtpServer, csrf_token, login_as, post_form
 from tests.factories import make_expert, make_organisation, make_project, make_resource, make_user
 
@@ -293,7 +293,7 @@ def test_members_cannot_decide_spam(client, outbox):
     login_as(client, person)
     assert client.get("/moderation/messages").status_code == 403
     assert client.get(f"/moderation/messages/{message.id}").status_code == 403
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         contact.decide_spam(person, message, True, "no")
 
 

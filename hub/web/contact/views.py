@@ -17,6 +17,7 @@ from hub.directory import listing
 from hub.directory.models import ENTRY_MODELS
 from hub.errors import InvalidInput
 from hub.extensions import limiter
+from hub.pagination import page_number
 from hub.web.contact.forms import ContactForm, ReplyForm, SpamDecisionForm
 from hub.web.security import over_limit
 
@@ -27,11 +28,6 @@ IP_LIMIT = "5 per hour;20 per day"
 SENDER_LIMIT = "5 per hour;20 per day"
 ENTRY_LIMIT = "20 per hour;50 per day"
 FORM_MAX_AGE = 24 * 3600
-
-
-def _page_arg() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 6 and int(value) > 0 else 1
 
 
 def _form_clock() -> URLSafeTimedSerializer:
@@ -111,7 +107,7 @@ def write(kind: str, slug: str):
 def inbox():
     show = request.args.get("show", "open")
     handled = {"open": False, "handled": True}.get(show)
-    page = contact.inbox(current_user, handled, _page_arg())
+    page = contact.inbox(current_user, handled, page_number(request.args.get("page")))
     return render_template("contact/inbox.html", page=page, show=show if show in ("open", "handled") else "all")
 
 
@@ -165,7 +161,7 @@ def moderation_messages():
     if not can_moderate(current_user):
         abort(403)
     return render_template("contact/moderation.html", reports=contact.spam_reports(),
-                           fell_through=contact.fell_through(_page_arg()))
+                           fell_through=contact.fell_through(page_number(request.args.get("page"))))
 
 
 @bp.route("/moderation/messages/<int:message_id>", methods=["GET", "POST"])
