@@ -6,7 +6,9 @@ The index lives in hand-made tables of the same database (see the migration
 "search index"): `search_documents` (one row per published entry, its text
 in four weighted fields), `search_entries` (beside it, what ranking, sorting and
 counting read: kind, date and its facets in one text), `search_facets` (its
-filter values, one row each) and the engine's full-text structure on top."""
+filter values, one row each), `search_facet_counts` (the whole directory's
+facet counts, kept up to date by every write) and the engine's full-text
+structure on top."""
 from __future__ import annotations
 
 from collections import Counter
@@ -20,6 +22,8 @@ from hub.db import db
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
+# Facets are counted exactly up to this many matches, above on an even sample of about as many.
+FACETS_EXACT_UP_TO = 50_000
 
 # The filters of /search: the URL argument, and the facet stored for it.
 FILTERS = ("type", "technique", "area", "country", "organisation_type", "stage", "risk", "language")
@@ -51,6 +55,7 @@ class SearchResult:
     page: int
     per_page: int
     match_any: bool = False
+    facets_estimated: bool = False  # counted on a sample (more than FACETS_EXACT_UP_TO matches)
 
     @property
     def pages(self) -> int:
@@ -107,6 +112,7 @@ def document_row(document: Document) -> dict:
             "facets": facet_summary(document.facets)}
 
 
+ENTRY_COLUMNS = "e.id, e.kind, e.entry_id, e.published_at, e.facets"  # what matches_sql() selects
 ENTRY_INSERT = ("INSERT INTO search_entries (id, kind, entry_id, published_at, facets) "
                 "VALUES (:id, :kind, :entry_id, :published_at, :facets)")
 
@@ -152,6 +158,17 @@ def tally(rows) -> tuple[int, dict[str, dict[str, int]]]:
     return len(rows), counts
 
 
+@dataclass
+class Statements:
+    """The SQL of one search: its page of hits, and the count and facets of every match (None
+    when everything matches: the directory's kept counts answer)."""
+
+    page: str
+    count: str | None
+    facets: str | None
+    params: dict
+
+
 def fetch_rows(connection: sa.Connection, sql: str, params: dict) -> list[tuple]:
     """All rows of a statement as plain tuples from the driver's own cursor: for the facets of
     every match (up to the whole directory), where building SQLAlchemy rows cost as much again
@@ -168,41 +185,126 @@ def fetch_rows(connection: sa.Connection, sql: str, params: dict) -> list[tuple]
 
 
 class SqlBackend:
-    """The part of a backend that is plain SQL: the ranked page with the total,
-    then the facet counts, both over the engine's `matches_sql`."""
+    """The part of a backend that is plain SQL: the ranked page, then the total and the facet
+    counts, all over the engine's `matches_sql`; and the index writes both engines share."""
 
     relevance_order = "m.score DESC, m.id"
     newest_order = "m.published_at DESC, m.id DESC"
 
+    # --- writing -----------------------------------------------------------------------------
+
+    def delete_documents(self, ids: list[int]) -> None:
+        raise NotImplementedError
+
+    def insert_documents(self, rows: list[dict]) -> None:
+        """Rows of document_row() into search_documents (the engine's text index follows)."""
+        raise NotImplementedError
+
+    facet_insert = "INSERT INTO search_facets (doc_id, facet, value) VALUES (:doc_id, :facet, :value)"
+
+    def replace(self, documents: list[Document], removed: list[tuple[str, int]]) -> None:
+        ids = [document_id(k, i) for k, i in removed] + [document_id(d.kind, d.entry_id) for d in documents]
+        # The directory's facet counts follow: what goes out is subtracted, what comes in added.
+        change: Counter = Counter()
+        for start in range(0, len(ids), 500):
+            for (summary,) in db.session.execute(sa.text("SELECT facets FROM search_entries WHERE id IN :ids")
+                                                 .bindparams(sa.bindparam("ids", expanding=True)),
+                                                 {"ids": ids[start:start + 500]}):
+                change.subtract(_pairs(summary))
+        if ids:
+            self.delete_documents(ids)
+        if documents:
+            rows = [document_row(d) for d in documents]
+            self.insert_documents(rows)
+            db.session.execute(sa.text(ENTRY_INSERT), rows)
+            facets = [{"doc_id": document_id(d.kind, d.entry_id), "facet": f, "value": v}
+                      for d in documents for f, v in d.facets]
+            if facets:
+                db.session.execute(sa.text(self.facet_insert), facets)
+            for row in rows:
+                change.update(_pairs(row["facets"]))
+        _add_facet_counts(change)
+
+    def clear(self) -> None:
+        for table in ("search_facet_counts", "search_facets", "search_entries", "search_documents"):
+            db.session.execute(sa.text(f"DELETE FROM {table}"))
+
+    # --- searching ---------------------------------------------------------------------------
+
     def matches_sql(self, query: SearchQuery, params: dict, scored: bool = True) -> str:
-        """The matching documents (id, score, published_at) after the filters; unscored, the
-        score is 0 (counting the facets needs no ranking)."""
+        """The matching documents after the filters, with the columns of search_entries `e`
+        (id, kind, entry_id, published_at, facets) and their score (0 when unscored:
+        counting needs no ranking)."""
         raise NotImplementedError
 
     def score(self, value) -> float:
         """Higher is better, whatever the engine's own scale."""
         return float(value)
 
-    def page_sql(self, query: SearchQuery, params: dict) -> tuple[str, str]:
-        """The SQL of one ranked page and of the facets of every match (for tally()); the
-        benchmark's floor runs the same two statements."""
+    def statements(self, query: SearchQuery) -> Statements:
+        """The SQL of one search; the benchmark's floor runs the same statements."""
+        params: dict = {}
         order = self.relevance_order if query.sort == "relevance" and query.terms else self.newest_order
         params.update(limit=query.per_page, offset=(query.page - 1) * query.per_page)
-        page = (f"SELECT e.kind, e.entry_id, m.score FROM ({self.matches_sql(query, params)}) AS m "
-                f"JOIN search_entries e ON e.id = m.id ORDER BY {order} LIMIT :limit OFFSET :offset")
-        # Facets are counted in Python from one summary per match (tally()): a GROUP BY over the
-        # facet rows of every match cost ten times more (300 ms for 25,000 matches at 100k entries).
-        facets = (f"SELECT e.facets FROM ({self.matches_sql(query, params, scored=False)}) AS m "
-                  f"JOIN search_entries e ON e.id = m.id")
+        page = (f"SELECT m.kind, m.entry_id, m.score FROM ({self.matches_sql(query, params)}) AS m "
+                f"ORDER BY {order} LIMIT :limit OFFSET :offset")
         if not query.terms and not any(query.filters.values()):
-            # Everything matches: count the facet index alone (a covering scan), not every document.
-            facets = "SELECT facet, value, count(*) FROM search_facets GROUP BY facet, value"
-        return page, facets
+            return Statements(page, None, None, params)  # everything matches: the kept counts
+        matches = self.matches_sql(query, params, scored=False)
+        return Statements(page, f"SELECT count(*) FROM ({matches}) AS m",
+                          f"SELECT m.facets FROM ({matches}) AS m", params)
+
+    def count(self, connection: sa.Connection, statements: Statements) -> tuple[int, dict, bool]:
+        """The total and the facet counts of a search's matches, and whether the counts are
+        estimated. Facets are counted in Python from one summary per match (tally()): a GROUP BY
+        over the facet rows of every match cost ten times more. Above FACETS_EXACT_UP_TO matches
+        they are counted on an even sample of about that many (every k-th entry id) and scaled,
+        so that the broadest searches of a large directory stay under a second."""
+        if statements.facets is None:
+            total, counts = tally(fetch_rows(connection, "SELECT facet, value, n FROM search_facet_counts", {}))
+            return total, counts, False
+        params = dict(statements.params, cap=FACETS_EXACT_UP_TO + 1)
+        rows = fetch_rows(connection, statements.facets + " LIMIT :cap", params)
+        if len(rows) <= FACETS_EXACT_UP_TO:
+            total, counts = tally(rows)
+            return total, counts, False
+        total = connection.execute(sa.text(statements.count), statements.params).scalar_one()
+        params = dict(statements.params, every=-(-total // FACETS_EXACT_UP_TO))
+        sampled, counts = tally(fetch_rows(connection, statements.facets + " WHERE m.entry_id % :every = 0", params))
+        scale = total / max(sampled, 1)
+        return total, {facet: {value: _rough(n * scale) for value, n in values.items()}
+                       for facet, values in counts.items()}, True
 
     def search(self, query: SearchQuery) -> SearchResult:
-        params: dict = {}
-        page_sql, facets_sql = self.page_sql(query, params)
-        rows = db.session.execute(sa.text(page_sql), params).all()
-        total, facets = tally(fetch_rows(db.session.connection(), facets_sql, params))
+        statements = self.statements(query)
+        rows = db.session.execute(sa.text(statements.page), statements.params).all()
+        total, facets, estimated = self.count(db.session.connection(), statements)
         return SearchResult([Hit(r.kind, r.entry_id, self.score(r.score)) for r in rows], total,
-                            facets, query.page, query.per_page, query.match_any)
+                            facets, query.page, query.per_page, query.match_any, estimated)
+
+
+def _rough(estimate: float) -> int:
+    """An estimated count to two significant figures (at least 1): no false precision."""
+    if estimate < 100:
+        return max(1, round(estimate))
+    digits = len(str(int(estimate))) - 2
+    return int(round(estimate, -digits))
+
+
+def _pairs(summary: str | None) -> list[str]:
+    return summary.split("\n") if summary else []
+
+
+def _add_facet_counts(change: Counter) -> None:
+    """Apply a change to search_facet_counts, in key order (concurrent writers lock the same
+    rows in the same order, so they wait for each other instead of deadlocking)."""
+    rows = [{"facet": pair.partition("=")[0], "value": pair.partition("=")[2], "n": n}
+            for pair, n in sorted(change.items()) if n]
+    if not rows:
+        return
+    # ON CONFLICT ... DO UPDATE is the same on SQLite and PostgreSQL.
+    db.session.execute(sa.text(
+        "INSERT INTO search_facet_counts (facet, value, n) VALUES (:facet, :value, :n) "
+        "ON CONFLICT (facet, value) DO UPDATE SET n = search_facet_counts.n + excluded.n"), rows)
+    if any(row["n"] < 0 for row in rows):
+        db.session.execute(sa.text("DELETE FROM search_facet_counts WHERE n <= 0"))

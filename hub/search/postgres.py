@@ -1,13 +1,13 @@
 """The production backend: PostgreSQL full-text search over folded text, a
 weighted tsvector (title A, topics B, summary C, body D) with a GIN index,
-ranked by ts_rank_cd; facets from search_facets."""
+ranked by ts_rank_cd."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from hub.db import db
 from hub.search.base import (
-    ENTRY_INSERT, Document, Hit, SearchQuery, SqlBackend, document_id, document_row, filter_sql,
+    ENTRY_COLUMNS, Hit, SearchQuery, SqlBackend, filter_sql,
 )
 
 # ts_rank_cd weights for D, C, B, A; normalisation 1 divides by 1 + log(length), so long
@@ -28,35 +28,24 @@ class PostgresBackend(SqlBackend):
     name = "postgresql"
     newest_order = "m.published_at DESC NULLS LAST, m.id DESC"
 
-    def replace(self, documents: list[Document], removed: list[tuple[str, int]]) -> None:
-        ids = [document_id(k, i) for k, i in removed] + [document_id(d.kind, d.entry_id) for d in documents]
-        if ids:
-            db.session.execute(sa.text("DELETE FROM search_documents WHERE id = ANY(:ids)"), {"ids": ids})
-        if documents:
-            rows = [document_row(d) for d in documents]
-            db.session.execute(sa.text(
-                "INSERT INTO search_documents (id, kind, entry_id, title, topics, summary, body, published_at, tsv) "
-                f"VALUES (:id, :kind, :entry_id, :title, :topics, :summary, :body, :published_at, {_VECTOR})"), rows)
-            db.session.execute(sa.text(ENTRY_INSERT), rows)
-            facets = [{"doc_id": document_id(d.kind, d.entry_id), "facet": f, "value": v}
-                      for d in documents for f, v in d.facets]
-            if facets:
-                db.session.execute(sa.text(
-                    "INSERT INTO search_facets (doc_id, facet, value) VALUES (:doc_id, :facet, :value) "
-                    "ON CONFLICT DO NOTHING"), facets)
+    facet_insert = ("INSERT INTO search_facets (doc_id, facet, value) VALUES (:doc_id, :facet, :value) "
+                    "ON CONFLICT DO NOTHING")
 
-    def clear(self) -> None:
-        db.session.execute(sa.text("DELETE FROM search_facets"))
-        db.session.execute(sa.text("DELETE FROM search_entries"))
-        db.session.execute(sa.text("DELETE FROM search_documents"))
+    def delete_documents(self, ids: list[int]) -> None:
+        db.session.execute(sa.text("DELETE FROM search_documents WHERE id = ANY(:ids)"), {"ids": ids})
+
+    def insert_documents(self, rows: list[dict]) -> None:
+        db.session.execute(sa.text(
+            "INSERT INTO search_documents (id, kind, entry_id, title, topics, summary, body, published_at, tsv) "
+            f"VALUES (:id, :kind, :entry_id, :title, :topics, :summary, :body, :published_at, {_VECTOR})"), rows)
 
     def matches_sql(self, query: SearchQuery, params: dict, scored: bool = True) -> str:
         where = filter_sql(query.filters, params)
-        score = _RANK if scored else "0.0"
+        columns = f"{ENTRY_COLUMNS}, {_RANK if scored and query.terms else '0.0'} AS score"
         if not query.terms:
-            return f"SELECT e.id AS id, 0.0 AS score, e.published_at AS published_at FROM search_entries e WHERE {where}"
+            return f"SELECT {columns} FROM search_entries e WHERE {where}"
         params["tsquery"] = tsquery(query.terms, query.match_any)
-        return (f"SELECT e.id AS id, {score} AS score, e.published_at AS published_at FROM search_documents d "
+        return (f"SELECT {columns} FROM search_documents d "
                 f"JOIN search_entries e ON e.id = d.id WHERE d.tsv @@ to_tsquery('english', :tsquery) AND {where}")
 
     def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:

@@ -123,14 +123,17 @@ def document_for(entry: Entry, extra_topics: list[str] = ()) -> Document | None:
     )
 
 
-def _load(kind: str, ids) -> list[Entry]:
+def _load(kind: str, ids, with_topics: bool = True) -> list[Entry]:
+    """Entries with what their index document or their result card shows (organisations; topics
+    only for the index: a page of results does not show them)."""
     model = ENTRY_MODELS[kind]
     query = sa.select(model).where(model.id.in_(ids))
     if kind == "project":
-        query = query.options(selectinload(Project.topics),
-                              selectinload(Project.organisation_links).joinedload(ProjectOrganisation.organisation))
+        query = query.options(selectinload(Project.organisation_links).joinedload(ProjectOrganisation.organisation))
     elif kind in ("expert", "resource"):
-        query = query.options(selectinload(model.topics), selectinload(model.organisation))
+        query = query.options(selectinload(model.organisation))
+    if with_topics and kind != "organisation":
+        query = query.options(selectinload(model.topics))
     return list(db.session.scalars(query))
 
 
@@ -329,7 +332,7 @@ def _entries_of(result: SearchResult, terms: list[str]) -> list[Found]:
         by_kind.setdefault(hit.kind, []).append(hit.entry_id)
     loaded = {}
     for kind, ids in by_kind.items():
-        for entry in _load(kind, ids):
+        for entry in _load(kind, ids, with_topics=False):
             if entry.is_published:  # never show what the index still holds by mistake
                 loaded[(kind, entry.id)] = entry
     found = []
@@ -357,25 +360,32 @@ def _token_words(token: str) -> tuple[str, ...]:
     return tuple(words(token))
 
 
+SNIPPET_SCAN = 1_000  # words looked at for the first match
+
+
 def snippet(text: str, terms: list[str], size: int = 32) -> Markup:
     """About `size` words around the first match, the matching words marked; escaped."""
-    tokens = _MARKDOWN_NOISE.sub(" ", text or "").split()
+    text = text or ""
+    cut = len(text) > SNIPPET_SCAN * 12  # characters enough for the words looked at
+    tokens = _MARKDOWN_NOISE.sub(" ", text[:SNIPPET_SCAN * 12] if cut else text).split()
     if not tokens:
         return Markup("")
+    # A word matches a term it starts with; a longer term also by its stem (its last two
+    # letters off), roughly as the engines stem: "archives" also marks "archival".
+    prefixes = tuple(t[:-2] if len(t) >= 5 else t for t in terms)
 
     def matches(token: str) -> bool:
-        folded = _token_words(token)
-        return any(w.startswith(t) or (len(t) >= 5 and w.startswith(t[:-2])) for w in folded for t in terms)
+        return any(w.startswith(prefixes) for w in _token_words(token))
 
-    # Only up to the first match, then the window, is looked at: descriptions run to thousands of
-    # words, and testing every one (each folded anew) cost up to 12 ms a page of results.
-    first = next((i for i, token in enumerate(tokens) if matches(token)), 0) if terms else 0
+    # Only up to the first match (within the first SNIPPET_SCAN words: an entry found by its
+    # topics may not have the words in its text at all), then the window, is looked at.
+    first = next((i for i, token in enumerate(tokens[:SNIPPET_SCAN]) if matches(token)), 0) if terms else 0
     start = max(0, first - size // 4)
     window = range(start, min(len(tokens), start + size))
     pieces = [Markup("<mark>{}</mark>").format(tokens[i]) if terms and matches(tokens[i]) else escape(tokens[i])
               for i in window]
     return (Markup("… ") if start else Markup("")) + Markup(" ").join(pieces) + (
-        Markup(" …") if window.stop < len(tokens) else Markup(""))
+        Markup(" …") if cut or window.stop < len(tokens) else Markup(""))
 
 
 # --- suggestions ---------------------------------------------------------------------------
@@ -403,7 +413,7 @@ def suggest(text: str | None, limit: int = 8) -> list[Suggestion]:
     hits = backend().title_prefix(terms, limit - len(suggestions))
     entries = {}
     for kind in {h.kind for h in hits}:
-        for entry in _load(kind, [h.entry_id for h in hits if h.kind == kind]):
+        for entry in _load(kind, [h.entry_id for h in hits if h.kind == kind], with_topics=False):
             if entry.is_published:
                 entries[(kind, entry.id)] = entry
     for hit in hits:

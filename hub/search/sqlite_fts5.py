@@ -1,12 +1,12 @@
 """The embedded backend: SQLite FTS5 (porter stemming over folded text), bm25
-ranking with field weights, facets from search_facets."""
+ranking with field weights."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from hub.db import db
 from hub.search.base import (
-    ENTRY_INSERT, Document, Hit, SearchQuery, SqlBackend, document_id, document_row, filter_sql,
+    ENTRY_COLUMNS, Hit, SearchQuery, SqlBackend, filter_sql,
 )
 
 # bm25 weights of title, topics, summary, body: the title counts most.
@@ -28,39 +28,28 @@ class SqliteFts5Backend(SqlBackend):
     def score(self, value) -> float:
         return -float(value)
 
-    def replace(self, documents: list[Document], removed: list[tuple[str, int]]) -> None:
-        ids = [document_id(k, i) for k, i in removed] + [document_id(d.kind, d.entry_id) for d in documents]
+    facet_insert = "INSERT OR IGNORE INTO search_facets (doc_id, facet, value) VALUES (:doc_id, :facet, :value)"
+
+    def delete_documents(self, ids: list[int]) -> None:
         for start in range(0, len(ids), 500):
             db.session.execute(sa.text("DELETE FROM search_documents WHERE id IN :ids").bindparams(
                 sa.bindparam("ids", expanding=True)), {"ids": ids[start:start + 500]})
-        if documents:
-            rows = [document_row(d) for d in documents]
-            db.session.execute(sa.text(
-                "INSERT INTO search_documents (id, kind, entry_id, title, topics, summary, body, published_at) "
-                "VALUES (:id, :kind, :entry_id, :title, :topics, :summary, :body, :published_at)"), rows)
-            db.session.execute(sa.text(ENTRY_INSERT), rows)
-            facets = [{"doc_id": document_id(d.kind, d.entry_id), "facet": f, "value": v}
-                      for d in documents for f, v in d.facets]
-            if facets:
-                db.session.execute(sa.text(
-                    "INSERT OR IGNORE INTO search_facets (doc_id, facet, value) VALUES (:doc_id, :facet, :value)"),
-                    facets)
 
-    def clear(self) -> None:
-        db.session.execute(sa.text("DELETE FROM search_facets"))
-        db.session.execute(sa.text("DELETE FROM search_entries"))
-        db.session.execute(sa.text("DELETE FROM search_documents"))
+    def insert_documents(self, rows: list[dict]) -> None:
+        db.session.execute(sa.text(
+            "INSERT INTO search_documents (id, kind, entry_id, title, topics, summary, body, published_at) "
+            "VALUES (:id, :kind, :entry_id, :title, :topics, :summary, :body, :published_at)"), rows)
 
     def matches_sql(self, query: SearchQuery, params: dict, scored: bool = True) -> str:
         where = filter_sql(query.filters, params)
-        score = _BM25 if scored else "0.0"
+        columns = f"{ENTRY_COLUMNS}, {_BM25 if scored and query.terms else '0.0'} AS score"
         if not query.terms:
-            return f"SELECT e.id AS id, 0.0 AS score, e.published_at AS published_at FROM search_entries e WHERE {where}"
+            return f"SELECT {columns} FROM search_entries e WHERE {where}"
         params["match"] = match_expression(query.terms, query.match_any)
         # CROSS JOIN keeps the full-text match as the outer loop (SQLite never reorders it): with
         # a type filter the planner otherwise walks every document of that kind and runs the
         # MATCH once per row (65 s instead of 40 ms for "provenance" + type=project at 100k).
-        return (f"SELECT e.id AS id, {score} AS score, e.published_at AS published_at FROM search_fts "
+        return (f"SELECT {columns} FROM search_fts "
                 f"CROSS JOIN search_entries e ON e.id = search_fts.rowid WHERE search_fts MATCH :match AND {where}")
 
     def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:

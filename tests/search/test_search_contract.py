@@ -12,6 +12,7 @@ from hub.accounts.models import Role
 from hub.db import db
 from hub.directory.models import EntryStatus
 from hub.moderation.services import change_status
+from hub.search import base
 from hub.search import services as search
 from tests.conftest import login_as
 from tests.factories import make_expert, make_organisation, make_project, make_resource, make_user
@@ -127,6 +128,51 @@ def test_the_index_follows_publish_edit_unpublish_and_delete(directory):
     db.session.delete(resource)
     db.session.commit()
     assert title not in titles(title)
+
+
+def kept_counts() -> dict:
+    """The whole directory's facet counts, as a search without words or filters shows them."""
+    return search.search("", {}, record=False).result.facets
+
+
+def counted_again() -> dict:
+    return base.tally(db.session.execute(sa.text("SELECT facets FROM search_entries")).all())[1]
+
+
+def test_the_directory_s_kept_facet_counts_follow_every_change(directory):
+    owner, moderator = directory["owner"], make_user(role=Role.MODERATOR)
+    assert kept_counts() == counted_again() and kept_counts()["country"] == {"BE": 2, "FR": 3}
+    project = make_project(directory["ghent"], owner=owner, status=EntryStatus.PENDING, topics=("computer-vision",))
+    db.session.commit()
+    assert kept_counts() == counted_again()
+    change_status(moderator, project, "approve")
+    db.session.commit()
+    assert kept_counts()["technique"]["computer-vision"] == 2 and kept_counts() == counted_again()
+    project.topics = [t for t in project.topics if t.id != "computer-vision"]
+    directory["ghent"].type = "library"
+    db.session.commit()
+    assert kept_counts()["technique"]["computer-vision"] == 1 and kept_counts() == counted_again()
+    change_status(moderator, project, "unpublish", reason="Gone.")
+    db.session.delete(directory["htr"])
+    db.session.commit()
+    assert kept_counts() == counted_again() and kept_counts()["type"]["project"] == 2
+    search.rebuild()
+    db.session.commit()
+    assert kept_counts() == counted_again()
+
+
+def test_very_broad_matches_count_facets_on_an_even_sample(client, directory, monkeypatch):
+    for i in range(12):
+        make_project(directory["louvre"], title=f"Zebrafish study {i}", topics=("computer-vision",), country="FR")
+    db.session.commit()
+    monkeypatch.setattr(base, "FACETS_EXACT_UP_TO", 4)
+    result = search.search("zebrafish", {}, record=False).result
+    # Every third of 12 consecutive entry ids is sampled: 4 entries, each counted 3 times.
+    assert result.total == 12 and result.facets_estimated
+    assert result.facets["technique"] == {"computer-vision": 12} and result.facets["type"] == {"project": 12}
+    assert not search.search("chatbot", {}, record=False).result.facets_estimated
+    page = client.get("/search?q=zebrafish").get_data(as_text=True)
+    assert "about 12" in page and "estimated from a sample" in page
 
 
 def test_a_rollback_leaves_the_index_as_it_was(directory):
