@@ -24,24 +24,30 @@ def results():
     # The query is counted (anonymously) in a short transaction of its own.
     page = search.search(request.args.get("q", ""), _filter_args(), request.args.get("sort"),
                          request.args.get("page", "1"))
-    return render_template("search/results.html", page=page, toggle_url=_toggle_url, page_url=_page_url,
+    links = _Links()
+    return render_template("search/results.html", page=page, toggle_url=links.toggle, page_url=links.page,
                            too_long=len(request.args.get("q", "")) > MAX_QUERY_LENGTH)
 
 
-def _args() -> list[tuple[str, str]]:
-    return [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+class _Links:
+    """Links to this search changed a little; a results page has about a hundred (every facet
+    value), so the path and the arguments are read once."""
 
+    def __init__(self):
+        self.path = url_for("search.results")
+        self.args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
 
-def _toggle_url(facet: str, value: str) -> str:
-    """This search with one filter value added, or removed if it is on; back to page 1."""
-    args = _args()
-    args = [(k, v) for k, v in args if (k, v) != (facet, value)] if (facet, value) in args else args + [(facet, value)]
-    return url_for("search.results") + ("?" + urlencode(args) if args else "")
+    def _url(self, args: list[tuple[str, str]]) -> str:
+        return self.path + ("?" + urlencode(args) if args else "")
 
+    def toggle(self, facet: str, value: str) -> str:
+        """This search with one filter value added, or removed if it is on; back to page 1."""
+        pair = (facet, value)
+        return self._url([a for a in self.args if a != pair] if pair in self.args else self.args + [pair])
 
-def _page_url(**changes) -> str:
-    args = [(k, v) for k, v in _args() if k not in changes] + [(k, str(v)) for k, v in changes.items() if v]
-    return url_for("search.results") + ("?" + urlencode(args) if args else "")
+    def page(self, **changes) -> str:
+        return self._url([(k, v) for k, v in self.args if k not in changes] +
+                         [(k, str(v)) for k, v in changes.items() if v])
 
 
 @bp.get("/search/suggest")
