@@ -27,6 +27,7 @@ def tsquery(terms: list[str], match_any: bool = False) -> str:
 class PostgresBackend(SqlBackend):
     name = "postgresql"
     newest_order = "m.published_at DESC NULLS LAST, m.id DESC"
+    joined_facets = "string_agg(m.facets, E'\\n')"
 
     facet_insert = ("INSERT INTO search_facets (doc_id, facet, value) VALUES (:doc_id, :facet, :value) "
                     "ON CONFLICT DO NOTHING")

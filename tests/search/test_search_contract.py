@@ -167,7 +167,7 @@ def test_very_broad_matches_count_facets_on_an_even_sample(client, directory, mo
     db.session.commit()
     monkeypatch.setattr(base, "FACETS_EXACT_UP_TO", 4)
     result = search.search("zebrafish", {}, record=False).result
-    # Every third of 12 consecutive entry ids is sampled: 4 entries, each counted 3 times.
+    # Every fourth of 12 consecutive entry ids is sampled: 3 entries, each counted 4 times.
     assert result.total == 12 and result.facets_estimated
     assert result.facets["technique"] == {"computer-vision": 12} and result.facets["type"] == {"project": 12}
     assert not search.search("chatbot", {}, record=False).result.facets_estimated
