@@ -15,11 +15,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from html import escape as html_escape
 from itertools import chain
 
 import sqlalchemy as sa
 from flask import current_app
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.orm import Session, selectinload
 
 from hub.db import db, separate_transaction
@@ -382,10 +383,10 @@ def snippet(text: str, terms: list[str], size: int = 32) -> Markup:
     first = next((i for i, token in enumerate(tokens[:SNIPPET_SCAN]) if matches(token)), 0) if terms else 0
     start = max(0, first - size // 4)
     window = range(start, min(len(tokens), start + size))
-    pieces = [Markup("<mark>{}</mark>").format(tokens[i]) if terms and matches(tokens[i]) else escape(tokens[i])
+    # Escaped as plain text and marked up once: a Markup object per word cost a millisecond a page.
+    pieces = [f"<mark>{html_escape(tokens[i])}</mark>" if terms and matches(tokens[i]) else html_escape(tokens[i])
               for i in window]
-    return (Markup("… ") if start else Markup("")) + Markup(" ").join(pieces) + (
-        Markup(" …") if cut or window.stop < len(tokens) else Markup(""))
+    return Markup(("… " if start else "") + " ".join(pieces) + (" …" if cut or window.stop < len(tokens) else ""))
 
 
 # --- suggestions ---------------------------------------------------------------------------
