@@ -65,6 +65,8 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "fr", "nl", "de", "it", "es"]
+    # <language>/LC_MESSAGES/messages.po, compiled to .mo by `make run` and `make test` (never committed).
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "hub" / "translations")
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
     SESSION_COOKIE_HTTPONLY = True

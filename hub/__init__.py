@@ -50,6 +50,9 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
 
     extensions.login_manager.init_app(app)
     extensions.login_manager.login_view = "accounts.login"
+    # Flask-Login flashes this on the way to the login page; str() translates it for that request.
+    extensions.login_manager.login_message = i18n.LOGIN_MESSAGE
+    extensions.login_manager.localize_callback = str
     extensions.login_manager.user_loader(accounts.load_user)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
 

@@ -2,6 +2,8 @@
 layers translate them to HTTP (hub.web.errors)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose."""
@@ -33,7 +35,8 @@ class InvalidInput(DomainError):
         super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in errors.items()))
 
 
-def require(condition: bool, message: str = "You are not allowed to do this.") -> None:
+def require(condition: bool, message: str | None = None) -> None:
     """Guard at the top of every service that writes: `require(can_edit(user, entry))`."""
     if not condition:
-        raise PermissionDenied(message)
+        # Translated when raised, not at import, so that it is in the language of the request.
+        raise PermissionDenied(message if message is not None else _("You are not allowed to do this."))

@@ -149,26 +149,33 @@ def normalise_sender_email(value: str) -> str:
     return result.ascii_email.lower()
 
 
-def _one_line(value: str, field: str, label: str, limit: int, errors: dict[str, str]) -> str:
+def _one_line(value: str, field: str, limit: int, errors: dict[str, str], *, missing: str, line_break: str,
+              encoded: str) -> str:
+    """The field's text on one line, or its message in `errors` (the messages are whole sentences:
+    languages word "the name" and "the subject" differently, so a label cannot be slotted in)."""
     if _LINE_BREAK.search(value or ""):
-        errors[field] = _("Write the %(label)s on one line.", label=label)
+        errors[field] = line_break
         return ""
     if _ENCODED_WORD.search(value or ""):
-        errors[field] = _("Write the %(label)s as plain text, without mail codes like “=?utf-8?…?=”.", label=label)
+        errors[field] = encoded
         return ""
     text = clean_line(value)
     if not text:
-        errors[field] = _("Enter the %(label)s.", label=label)
+        errors[field] = missing
     elif len(text) > limit:
-        errors[field] = _("Use at most %(n)d characters (now %(count)d).", n=limit, count=len(text))
+        errors[field] = _("Use at most %(n)d characters (now %(m)d).", n=limit, m=len(text))
     return text
 
 
 def clean_contact_input(data: ContactInput) -> ContactInput:
     """The input as it will be stored and sent, or InvalidInput with a message for each bad field."""
     errors: dict[str, str] = {}
-    name = _one_line(data.name, "name", _("name"), MAX_NAME, errors)
-    subject = _one_line(data.subject, "subject", _("subject"), MAX_SUBJECT, errors)
+    name = _one_line(data.name, "name", MAX_NAME, errors, missing=_("Enter your name."),
+                     line_break=_("Write your name on one line."),
+                     encoded=_("Write your name as plain text, without mail codes like “=?utf-8?…?=”."))
+    subject = _one_line(data.subject, "subject", MAX_SUBJECT, errors, missing=_("Enter the subject."),
+                        line_break=_("Write the subject on one line."),
+                        encoded=_("Write the subject as plain text, without mail codes like “=?utf-8?…?=”."))
     try:
         email = normalise_sender_email(data.email)
     except InvalidInput as error:

@@ -399,7 +399,7 @@ def _topics(ids: list[str]) -> list[Topic]:
     found = {t.id: t for t in db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:  # the vocabulary file knows them but the table was not synced
-        raise Conflict(f"Topics not loaded: {', '.join(missing)}; run 'flask hub sync-vocabulary'.")
+        raise Conflict(_("Topics not loaded: %(topics)s; run 'flask hub sync-vocabulary'.", topics=", ".join(missing)))
     return [found[i] for i in ids]
 
 

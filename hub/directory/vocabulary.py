@@ -2,6 +2,7 @@
 
 Labels come in the six interface languages; country and language names come
 from Babel's CLDR data in the interface language, so nothing is translated by hand.
+Only what experts offer is not in the taxonomy: its labels are interface messages.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from flask_babel import lazy_gettext as _l
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 LOCALES = ("en", "fr", "nl", "de", "it", "es")
@@ -168,3 +170,21 @@ def language_name(code: str | None, locale=None) -> str:
 
 def language_choices(locale=None) -> list[tuple[str, str]]:
     return [(code, language_name(code, locale)) for code in COMMON_LANGUAGES]
+
+
+# --- what experts offer ---------------------------------------------------------
+
+# One list for the profile form, the profile page, the experts' filter and the moderators' review.
+_OFFER_LABELS = {
+    "mentoring": _l("Mentoring"), "advice": _l("Advice"), "talks": _l("Talks and workshops"),
+    "collaboration": _l("Collaboration on projects"), "peer-review": _l("Peer review"),
+}
+
+
+def offer_label(code: str | None) -> str:
+    """The offer in the interface language (an unknown code as it is)."""
+    return str(_OFFER_LABELS.get(code or "", code or ""))
+
+
+def offer_choices() -> list[tuple[str, str]]:
+    return [(code, offer_label(code)) for code in EXPERT_OFFERS]

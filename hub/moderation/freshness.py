@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_date
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -220,8 +220,8 @@ def _send_reminder(reminder: Reminder, months: int) -> None:
         "You receive this message because you can edit these entries.\n",
         name=user.display_name, months=months, entries="\n\n".join(blocks),
         days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // (24 * 3600))
-    subject = (_("Is your entry in the AI Competency Hub still accurate?") if len(reminder.entries) == 1
-               else _("Are your %(n)d entries in the AI Competency Hub still accurate?", n=len(reminder.entries)))
+    subject = ngettext("Is your entry in the AI Competency Hub still accurate?",
+                       "Are your %(num)d entries in the AI Competency Hub still accurate?", len(reminder.entries))
     queue_mail(user.email, subject, body)
 
 

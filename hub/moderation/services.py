@@ -337,8 +337,10 @@ def display_value(name: str, value) -> str:
         return ""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if name in ("techniques", "areas", "offers"):
+    if name in ("techniques", "areas"):
         return ", ".join(vocab.label(v) for v in value)
+    if name == "offers":
+        return ", ".join(vocab.offer_label(v) for v in value)
     if name == "languages":
         return ", ".join(vocab.language_name(v) for v in value)
     if name == "country":

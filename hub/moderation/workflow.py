@@ -118,8 +118,11 @@ def transition(user, entry: Entry, name: str, reason: str | None = None,
         raise PermissionDenied(_("You may not do this with this entry."))
     if entry.status not in step.sources:
         if name in DECISIONS:
+            # TRANSLATORS: %(state)s is one of "a draft", "pending review", "published", "waiting for changes",
+            # "rejected", "archived" (status_label below).
             raise IllegalTransition(_("This entry was already decided: it is now %(state)s.",
                                       state=status_label(entry.status)))
+        # TRANSLATORS: %(state)s as in "This entry was already decided: it is now %(state)s."
         raise IllegalTransition(_("This cannot be done: the entry is %(state)s.", state=status_label(entry.status)))
     if expected_version is not None and expected_version != entry.version_id:
         raise Conflict(_("Someone else changed this entry a moment ago. Reload the page to see its current "
@@ -148,6 +151,7 @@ def transition(user, entry: Entry, name: str, reason: str | None = None,
 
 def status_label(status: EntryStatus) -> str:
     return {
+        # TRANSLATORS: completes "the entry is %(state)s" and "it is now %(state)s" (only there).
         S.DRAFT: _("a draft"), S.PENDING: _("pending review"), S.PUBLISHED: _("published"),
         S.CHANGES_REQUESTED: _("waiting for changes"), S.REJECTED: _("rejected"), S.ARCHIVED: _("archived"),
     }[status]

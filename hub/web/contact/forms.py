@@ -1,4 +1,5 @@
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_number, gettext, lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
@@ -16,7 +17,9 @@ class ContactForm(HubForm):
                         description=_l("The answer comes to this address. It is shown to the recipients only "
                                        "if you tick the box below."))
     subject = StringField(_l("Subject"), render_kw={"maxlength": MAX_SUBJECT})
-    body = TextAreaField(_l("Message"), description=_l("At most %(n)s characters and 3 links.", n=f"{MAX_BODY:,}"))
+    # The number is formatted when the form is shown, in the interface language (5,000 / 5 000 / 5.000).
+    body = TextAreaField(_l("Message"), description=LazyString(
+        lambda: gettext("At most %(n)s characters and 3 links.", n=format_number(MAX_BODY))))
     share_email = BooleanField(_l("Share my email address with the recipient so they can reply directly"),
                                description=_l("Without this, they answer through the hub and never see your "
                                               "address."))

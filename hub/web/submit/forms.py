@@ -42,7 +42,7 @@ class EntryForm(HubForm):
         if hasattr(self, "languages"):
             self.languages.choices = vocab.language_choices()
         if hasattr(self, "offers"):
-            self.offers.choices = [(o, label) for o, label in offer_labels().items()]
+            self.offers.choices = vocab.offer_choices()
         for name in ("lead_organisation_id", "organisation_id"):
             if hasattr(self, name):
                 none = [] if name == "lead_organisation_id" and organisations else [("", _l("None"))]
@@ -51,13 +51,6 @@ class EntryForm(HubForm):
             self.contact_ids.choices = [(e.id, e.display_name) for e in contact_candidates]
 
     _type_facet: str | None = None
-
-
-def offer_labels() -> dict[str, str]:
-    return {
-        "mentoring": _l("Mentoring"), "advice": _l("Advice"), "talks": _l("Talks and workshops"),
-        "collaboration": _l("Collaboration on projects"), "peer-review": _l("Peer review"),
-    }
 
 
 class OrganisationForm(EntryForm):
