@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, widgets
+from wtforms import RadioField, SelectMultipleField, widgets
 
 from hub.text import clean_block, clean_line
 
@@ -36,8 +36,12 @@ class HubForm(FlaskForm):
         """(field id or None, message) for the error summary at the top of the form."""
         items = [(None, message) for message in self.form_errors]
         for field in self:
+            # A group of radios or checkboxes (a fieldset, which cannot take the focus) is linked
+            # by its first option, as GOV.UK does: following the link puts the focus in the group.
+            options = list(field) if isinstance(field, (RadioField, SelectMultipleField)) else []
+            target = options[0].id if options else field.id
             for message in field.errors if isinstance(field.errors, list) else []:
-                items.append((field.id, message))
+                items.append((target, message))
         return items
 
 

@@ -27,7 +27,9 @@
       list.appendChild(li);
     });
     list.hidden = items.length === 0;
-    status.textContent = items.length ? items.length + " " + (list.getAttribute("data-label") || "suggestions") : "";
+    // The page gives the words in the interface language, with {n} for the number.
+    var words = input.getAttribute(items.length === 1 ? "data-suggest-one" : "data-suggest-other") || "{n}";
+    status.textContent = items.length ? words.replace("{n}", items.length.toLocaleString(document.documentElement.lang || undefined)) : "";
   }
 
   input.addEventListener("input", function () {
