@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.db import db, utcnow
-from hub.directory import services, vocabulary as vocab
+from hub.directory import services
 from hub.directory.models import (
     Entry, EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource, expert_topics, project_topics,
     resource_topics,

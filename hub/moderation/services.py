@@ -28,7 +28,7 @@ from hub.moderation.models import (
     OPEN_REVISION, EntryVersion, Report, ReportCategory, ReportStatus, Revision, RevisionStatus,
 )
 from hub.moderation.permissions import (
-    can_handle_reports, can_propose_revision, can_review, can_review_revision,
+    can_handle_reports, can_propose_revision, can_review_revision,
 )
 from hub.text import clean_block
 from hub.urls import external_url

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hub.accounts.models import Role
 from hub.db import db
 from hub.directory.models import EntryStatus
-from hub.moderation.models import AuditEvent, Report, ReportStatus, Revision, RevisionStatus
+from hub.moderation.models import AuditEvent, Report, ReportStatus, RevisionStatus
 from hub.moderation.services import open_revision, propose_revision
 from hub.directory.services import input_for
 from tests.conftest import csrf_token, login_as, post_form
