@@ -73,6 +73,9 @@ class Entry:
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     # When its editors were last asked to confirm it (flask hub remind-stale), so they are not asked daily.
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language its own text (title, summary, description) is written in: pages mark that text
+    # with it, whatever language the interface speaks.
+    content_language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     # Bumped by every UPDATE; a write based on an older read fails instead of
     # overwriting (two moderators deciding at once).
     version_id: Mapped[int] = mapped_column(default=1, server_default="1")

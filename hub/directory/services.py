@@ -127,6 +127,14 @@ class Checker:
             self.fail(name, _("Unknown language codes: %(v)s.", v=", ".join(u[:20] for u in unknown[:5])))
         return [c for c in codes if c not in unknown]
 
+    def language(self, name: str, value) -> str:
+        """One language code (the language an entry's text is written in); left empty: English."""
+        code = clean_line(value).lower() or "en"
+        if not vocab.is_language(code):
+            self.fail(name, _("Choose a language from the list (unknown code %(v)s).", v=code[:20]))
+            return "en"
+        return code
+
     def done(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
@@ -158,6 +166,7 @@ class OrganisationInput:
     isil: str | None = None
     latitude: float | str | None = None
     longitude: float | str | None = None
+    content_language: str = "en"  # the language its own text is written in
 
     def cleaned(self) -> OrganisationInput:
         c = Checker()
@@ -173,6 +182,7 @@ class OrganisationInput:
             isil=c.line("isil", self.isil, 40),
             latitude=_coordinate(c, "latitude", self.latitude, 90),
             longitude=_coordinate(c, "longitude", self.longitude, 180),
+            content_language=c.language("content_language", self.content_language),
         )
         qid_number = (out.wikidata_qid or "")[1:]
         if out.wikidata_qid and not (out.wikidata_qid[:1] in "Qq" and qid_number.isascii() and qid_number.isdigit()):
@@ -209,6 +219,7 @@ class ProjectInput:
     end_year: int | str | None = None
     country: str | None = None
     languages: list[str] = field(default_factory=list)
+    content_language: str = "en"  # the language its own text is written in
     lead_organisation_id: int | None = None
     partner_names: list[str] = field(default_factory=list)
     techniques: list[str] = field(default_factory=list)
@@ -243,6 +254,7 @@ class ProjectInput:
             end_year=c.year("end_year", self.end_year),
             country=c.country("country", self.country),
             languages=c.languages("languages", self.languages),
+            content_language=c.language("content_language", self.content_language),
             lead_organisation_id=self.lead_organisation_id,
             partner_names=_unique(clean_line(n) for n in (self.partner_names or [])),
             techniques=c.concepts("techniques", vocab.TECHNIQUE, self.techniques, required=True),
@@ -282,6 +294,7 @@ class ExpertInput:
     bio: str = ""
     country: str | None = None
     languages: list[str] = field(default_factory=list)
+    content_language: str = "en"  # the language its own text is written in
     techniques: list[str] = field(default_factory=list)
     areas: list[str] = field(default_factory=list)
     offers: list[str] = field(default_factory=list)
@@ -299,6 +312,7 @@ class ExpertInput:
             bio=c.block("bio", self.bio, SHORT_TEXT_MAX, required=True) or "",
             country=c.country("country", self.country),
             languages=c.languages("languages", self.languages),
+            content_language=c.language("content_language", self.content_language),
             techniques=c.concepts("techniques", vocab.TECHNIQUE, self.techniques),
             areas=c.concepts("areas", vocab.AREA, self.areas),
             offers=[o for o in offers if o in vocab.EXPERT_OFFERS],
@@ -319,6 +333,7 @@ class ResourceInput:
     url: str | None = None
     licence: str | None = None
     languages: list[str] = field(default_factory=list)
+    content_language: str = "en"  # the language its own text is written in
     techniques: list[str] = field(default_factory=list)
     areas: list[str] = field(default_factory=list)
     organisation_id: int | None = None
@@ -334,6 +349,7 @@ class ResourceInput:
             url=c.url("url", self.url),
             licence=c.line("licence", self.licence, 100),
             languages=c.languages("languages", self.languages),
+            content_language=c.language("content_language", self.content_language),
             techniques=c.concepts("techniques", vocab.TECHNIQUE, self.techniques),
             areas=c.concepts("areas", vocab.AREA, self.areas),
             organisation_id=self.organisation_id,
@@ -465,7 +481,7 @@ PROJECT_FIELDS = [
     "title", "summary", "description", "stage", "start_year", "end_year", "country", "languages", "website",
     "repository_url", "code_licence", "data_sources", "data_rights", "risk_level", "risk_justification",
     "human_oversight", "dpia_done", "fria_done", "bias_review_done", "assessment_notes", "hosting", "compute",
-    "lessons_worked", "lessons_failed", "funding",
+    "lessons_worked", "lessons_failed", "funding", "content_language",
 ]
 
 
@@ -520,7 +536,8 @@ def find_organisations_by_names(names: list[str]) -> tuple[list[Organisation], l
 
 # --- experts --------------------------------------------------------------------
 
-EXPERT_FIELDS = ["display_name", "role_title", "bio", "country", "languages", "offers", "open_to_contact"]
+EXPERT_FIELDS = ["display_name", "role_title", "bio", "country", "languages", "offers", "open_to_contact",
+                 "content_language"]
 
 
 def own_expert_profile(user) -> Expert | None:
@@ -562,7 +579,8 @@ def contact_candidates(user, project: Project | None = None) -> list[Expert]:
 
 # --- resources ------------------------------------------------------------------
 
-RESOURCE_FIELDS = ["title", "type", "summary", "description", "url", "licence", "languages", "year"]
+RESOURCE_FIELDS = ["title", "type", "summary", "description", "url", "licence", "languages", "year",
+                   "content_language"]
 
 
 def save_resource(user, data: ResourceInput, resource: Resource | None = None, submit: bool = False) -> Resource:

@@ -343,6 +343,8 @@ def display_value(name: str, value) -> str:
         return ", ".join(vocab.offer_label(v) for v in value)
     if name == "languages":
         return ", ".join(vocab.language_name(v) for v in value)
+    if name == "content_language":
+        return vocab.language_name(value)
     if name == "country":
         return vocab.country_name(value)
     if name in ("stage", "risk_level", "type", "organisation_type"):

@@ -127,6 +127,13 @@ def test_a_good_file_creates_published_entries_with_topics_and_organisations(app
     assert {t.id for t in resource.topics} == {"annotation-training-data", "skills-training"}
 
 
+def test_the_language_of_a_line_s_text_is_kept_and_english_without_it(app):
+    import_records([organisation_line(content_language="NL"), project_line(content_language="fro"), expert_line()])
+    assert one(Organisation, name="Museum Voorbeeld").content_language == "nl"
+    assert one(Project, title="Finding ships in paintings").content_language == "fro"
+    assert one(Expert, display_name="Jan Voorbeeld").content_language == "en"
+
+
 def test_named_organisations_are_found_by_name_in_any_case(app):
     existing = make_organisation(name="Rijksmuseum Twenthe")
     import_records([project_line(organisations=["RIJKSMUSEUM twenthe", "Museum Voorbeeld"])])
@@ -278,6 +285,7 @@ BAD_LINES = {
     "unknown resource type": (resource_line(resource_type="podcast"), "type: Choose one of the options"),
     "expert without topics": (expert_line(techniques=[], areas=[]), "techniques: Choose at least one"),
     "half a coordinate": (organisation_line(latitude=52.1), "longitude: Give both latitude and longitude"),
+    "unknown text language": (project_line(content_language="klingon"), "content_language: Choose a language"),
 }
 
 

@@ -202,6 +202,8 @@ def test_partner_not_in_the_directory_is_named_in_the_error(client, member, own_
     ("repository_url", "javascript:alert(1)", "Enter a full web address"),
     ("website", "https://localhost", "Enter a full web address"),
     ("languages", ["xx-nonsense"], "Unknown language codes: xx-nonsense."),
+    ("content_language", "xx-nonsense", "Not a valid choice"),
+    ("content_language", "<script>", "Not a valid choice"),
 ])
 def test_each_rule_gives_its_message(client, member, own_organisation, field, value, message):
     data = {**PROJECT, "lead_organisation_id": own_organisation.id, "save": "1", field: value}
@@ -335,3 +337,25 @@ def test_an_expert_who_left_their_organisation_can_still_save_their_profile(clie
     assert response.status_code == 302, html_of(response)
     db.session.refresh(expert)
     assert expert.display_name == "Mara, now freelance" and expert.organisation_id == former.id
+
+
+def test_the_language_of_an_entry_s_text_is_chosen_and_marks_it_on_every_page(client, member, own_organisation):
+    client.set_cookie("hub_lang", "de")
+    form = html_of(client.get("/submit/project"))
+    assert selected(form, "content_language", "de")  # a new entry: the interface's language to begin with
+    assert "Sprache dieses Textes" in form
+    data = {**PROJECT, "content_language": "fr", "lead_organisation_id": own_organisation.id, "save": "1"}
+    assert post_form(client, "/submit/project", data).status_code == 302
+    project = db.session.scalar(db.select(Project).where(Project.title == PROJECT["title"]))
+    assert project.content_language == "fr"
+    assert selected(html_of(client.get(f"/edit/project/{project.id}")), "content_language", "fr")
+
+    project.status = EntryStatus.PUBLISHED
+    db.session.commit()
+    for path in (f"/projects/{project.slug}", "/projects", f"/search?q={PROJECT['title']}"):
+        html = html_of(client.get(path))
+        assert '<html lang="de"' in html
+        # The entry's own words carry their language; the interface around them stays German.
+        assert re.search(r'lang="fr"[^>]*>(<mark>)?Handwriting', html), path
+    page = html_of(client.get(f"/projects/{project.slug}"))
+    assert re.search(r'<div class="prose user-content" lang="fr">\s*<p>We trained', page)

@@ -2,7 +2,7 @@
 request, so vocabulary labels follow the interface language."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
 from hub.directory import vocabulary as vocab
@@ -28,6 +28,10 @@ class EntryForm(HubForm):
 
     # Shown with the likely duplicates of a new entry (hub.directory.duplicates); ticked, the entry is saved anyway.
     not_duplicate = BooleanField(_l("This is not a duplicate, save it anyway"))
+    content_language = SelectField(
+        _l("Language of this text"),
+        description=_l("The language you write this entry in: pages mark its text with it, so that screen readers "
+                       "and translation tools read it right."))
 
     def fill_choices(self, user, organisations, contact_candidates=()) -> None:
         choose = [("", _l("Choose…"))]
@@ -43,6 +47,13 @@ class EntryForm(HubForm):
             self.languages.choices = vocab.language_choices()
         if hasattr(self, "offers"):
             self.offers.choices = vocab.offer_choices()
+        self.content_language.choices = vocab.language_choices()
+        if not self.content_language.data:  # a new entry: most likely written in the interface's language
+            self.content_language.data = str(get_locale() or "en")
+        elif self.content_language.data not in dict(self.content_language.choices) and \
+                vocab.is_language(self.content_language.data):  # an imported entry's rarer language stays a choice
+            self.content_language.choices.append(
+                (self.content_language.data, vocab.language_name(self.content_language.data)))
         for name in ("lead_organisation_id", "organisation_id"):
             if hasattr(self, name):
                 none = [] if name == "lead_organisation_id" and organisations else [("", _l("None"))]
