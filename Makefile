@@ -10,7 +10,7 @@ LOCALES := fr nl de it es
 CATALOGUES := hub/translations
 MO_FILES := $(LOCALES:%=$(CATALOGUES)/%/LC_MESSAGES/messages.mo)
 
-.PHONY: run test install migrate demo bench clean catalogues translations
+.PHONY: run test install migrate demo bench clean catalogues translations browser-tools
 # A failed compile leaves no .mo behind, so the next make tries (and reports) again.
 .DELETE_ON_ERROR:
 
@@ -55,7 +55,6 @@ test: install catalogues browser-tools
 
 # axe-core for the accessibility tests (package-lock.json), installed again when the lock file is newer
 # than the install; without npm, or chromium, those tests are skipped and say why.
-.PHONY: browser-tools
 browser-tools:
 	@if [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund \

@@ -223,6 +223,13 @@ def login_as(client, user) -> None:
         session["_fresh"] = True
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on now (for the test SMTP server and the browser tests' hub)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class SmtpServer:
     """A real SMTP server (aiosmtpd) on a free loopback port, that can be stopped and started
     again on the same port; `envelopes` holds what it received."""
@@ -231,9 +238,7 @@ class SmtpServer:
         from aiosmtpd.controller import Controller
 
         self.envelopes = []
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.running = False
 

@@ -14,7 +14,6 @@ node_modules/axe-core the axe tests are; never passed silently.
 """
 from __future__ import annotations
 
-import socket
 import threading
 import uuid
 from pathlib import Path
@@ -25,7 +24,7 @@ from werkzeug.serving import WSGIRequestHandler
 from tests.browser.helpers import (
     AXE_JS, CHROMIUM, CHROMIUM_ARGS, LiveHub, Person, axe_missing, browser_missing, log_in_with_cookie,
 )
-from tests.conftest import POSTGRES_URL, Outbox, create_postgres_database, drop_postgres_database
+from tests.conftest import POSTGRES_URL, Outbox, create_postgres_database, drop_postgres_database, free_port
 
 
 def pytest_collection_modifyitems(config, items):
@@ -52,12 +51,6 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_request(self, *args, **kwargs) -> None:
         pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _seed(hub: LiveHub) -> None:
@@ -147,7 +140,7 @@ def hub(tmp_path_factory):
     else:
         database_url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'hub-browser.db'}"
     outbox = tmp_path_factory.mktemp("browser-outbox")
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     # TestingConfig keeps CONTACT_MIN_SECONDS at 0: a test fills the contact form faster than a person.
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, MAIL_OUTBOX_DIR=str(outbox),
