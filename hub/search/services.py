@@ -31,6 +31,7 @@ from hub.directory.models import (
 )
 from hub.pagination import page_number
 from hub.search.base import FILTERS, MAX_PAGE, SORTS, Backend, Document, SearchQuery, SearchResult
+from hub.search.cards import Card, published_cards
 from hub.search.text import clean_query, fold, query_terms, words
 
 log = logging.getLogger(__name__)
@@ -124,16 +125,15 @@ def document_for(entry: Entry, extra_topics: list[str] = ()) -> Document | None:
     )
 
 
-def _load(kind: str, ids, with_topics: bool = True) -> list[Entry]:
-    """Entries with what their index document or their result card shows (organisations; topics
-    only for the index: a page of results does not show them)."""
+def _load(kind: str, ids) -> list[Entry]:
+    """Entries with what their index document reads: organisations and topics."""
     model = ENTRY_MODELS[kind]
     query = sa.select(model).where(model.id.in_(ids))
     if kind == "project":
         query = query.options(selectinload(Project.organisation_links).joinedload(ProjectOrganisation.organisation))
     elif kind in ("expert", "resource"):
         query = query.options(selectinload(model.organisation))
-    if with_topics and kind != "organisation":
+    if kind != "organisation":
         query = query.options(selectinload(model.topics))
     return list(db.session.scalars(query))
 
@@ -286,7 +286,7 @@ def parse_page(value) -> int:
 
 @dataclass
 class Found:
-    entry: Entry
+    card: Card
     title: Markup  # with the matching words marked
     snippet: Markup
 
@@ -324,32 +324,9 @@ def search(text: str | None, args: dict[str, list[str]] | None = None, sort: str
         result = engine.search(query)
     if record and text and query.page == 1:
         record_query(text, result.total)
-    return SearchPage(text, terms, filters, sort, result, _entries_of(result, terms))
-
-
-def _entries_of(result: SearchResult, terms: list[str]) -> list[Found]:
-    by_kind: dict[str, list[int]] = {}
-    for hit in result.hits:
-        by_kind.setdefault(hit.kind, []).append(hit.entry_id)
-    loaded = {}
-    for kind, ids in by_kind.items():
-        for entry in _load(kind, ids, with_topics=False):
-            if entry.is_published:  # never show what the index still holds by mistake
-                loaded[(kind, entry.id)] = entry
-    found = []
-    for hit in result.hits:
-        entry = loaded.get((hit.kind, hit.entry_id))
-        if entry is not None:
-            found.append(Found(entry, snippet(entry.title, terms, size=1000),
-                               snippet(_snippet_source(entry), terms)))
-    return found
-
-
-def _snippet_source(entry: Entry) -> str:
-    if isinstance(entry, Expert):
-        return entry.bio or ""
-    parts = [getattr(entry, "summary", None), getattr(entry, "description", None)]
-    return " ".join(p for p in parts if p)
+    found = [Found(card, snippet(card.title, terms, size=1000), snippet(card.text, terms))
+             for card in published_cards([(hit.kind, hit.entry_id) for hit in result.hits])]
+    return SearchPage(text, terms, filters, sort, result, found)
 
 
 _MARKDOWN_NOISE = re.compile(r"[*_`#>\[\]()!|~]+")
@@ -412,15 +389,8 @@ def suggest(text: str | None, limit: int = 8) -> list[Suggestion]:
                 topics.append(Suggestion(concept.label(), "topic", {facet: concept.id}))
     suggestions = topics[: limit // 2]
     hits = backend().title_prefix(terms, limit - len(suggestions))
-    entries = {}
-    for kind in {h.kind for h in hits}:
-        for entry in _load(kind, [h.entry_id for h in hits if h.kind == kind], with_topics=False):
-            if entry.is_published:
-                entries[(kind, entry.id)] = entry
-    for hit in hits:
-        entry = entries.get((hit.kind, hit.entry_id))
-        if entry is not None:
-            suggestions.append(Suggestion(entry.title, entry.kind, {"slug": entry.slug}))
+    for card in published_cards([(hit.kind, hit.entry_id) for hit in hits]):
+        suggestions.append(Suggestion(card.title, card.kind, {"slug": card.slug}))
     return suggestions
 
 

@@ -34,7 +34,7 @@ def test_judged_queries_find_the_right_entries_in_the_top_five():
     db.session.commit()
     misses = {}
     for query, expected in JUDGED.items():
-        top = [found.entry.title for found in search.search(query, record=False).found[:5]]
+        top = [found.card.title for found in search.search(query, record=False).found[:5]]
         missing = [title for title in expected if title not in top]
         if missing:
             misses[query] = (missing, top)

@@ -22,7 +22,7 @@ NAUGHTY = json.loads((Path(__file__).parent.parent / "data" / "naughty-strings.j
 
 def titles(text, **filters) -> list[str]:
     page = search.search(text, {k: v if isinstance(v, list) else [v] for k, v in filters.items()}, record=False)
-    return [f.entry.title for f in page.found]
+    return [f.card.title for f in page.found]
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_a_concept_is_found_in_any_of_six_languages(directory, text):
 
 def test_filters_narrow_and_facets_count_the_current_results(directory):
     page = search.search("", {"country": ["FR"]}, record=False)
-    assert {f.entry.title for f in page.found} == {"Musée du Louvre", "Finding ships in paintings",
+    assert {f.card.title for f in page.found} == {"Musée du Louvre", "Finding ships in paintings",
                                                    "A chatbot for visitors"}
     assert page.result.facets["type"] == {"organisation": 1, "project": 2}
     assert page.result.facets["technique"] == {"computer-vision": 1, "conversational-agents": 1}
@@ -101,9 +101,9 @@ def test_sort_by_newest_and_pagination(directory):
     assert first.result.total == 25 and len(first.found) == 20 and first.result.pages == 2
     second = search.search("batch", page="2", record=False)
     assert len(second.found) == 5
-    assert not {f.entry.id for f in first.found} & {f.entry.id for f in second.found}
+    assert not {f.card.entry_id for f in first.found} & {f.card.entry_id for f in second.found}
     newest = search.search("batch", sort="newest", record=False)
-    assert newest.found[0].entry.title == "Batch project 24"
+    assert newest.found[0].card.title == "Batch project 24"
 
 
 # --- the index follows the published state ------------------------------------------------
@@ -239,6 +239,61 @@ def test_the_page_shows_results_facets_highlights_and_shareable_links(client, di
     assert "/search?q=ships&amp;country=FR" in html  # a facet is a shareable link
     html = client.get("/search", query_string={"q": "ships", "country": "BE"}).get_data(as_text=True)
     assert "Nothing found." in html and "Remove a filter" in html
+
+
+def test_result_cards_and_the_filters_beside_them(client, directory):
+    expert = make_expert(organisation=directory["louvre"])
+    expert.display_name, expert.bio, expert.country = "Claire Dupont", "Curator of ship paintings.", "FR"
+    resource = make_resource(directory["ghent"], type="dataset")
+    resource.title, resource.summary = "Ship registers as data", "Ships listed."
+    make_project(directory["louvre"], title="Ships at anchor", country="FR")
+    make_project(directory["ghent"], title="Ships of Flanders", country="BE", status=EntryStatus.PENDING)
+    db.session.commit()
+    html = client.get("/search", query_string={"q": "ships", "country": ["FR", "BE"]}).get_data(as_text=True)
+    # A card: its kind, stage or type, lead organisation, country, and its own text's language.
+    card = html[html.index('<li class="card card-project">'):]
+    card = card[:card.index("</li>")]  # the first: the best match
+    assert "Finding" in card and "In production" in card and "Musée du Louvre" in card and "France" in card
+    assert (f'href="/projects/{directory["vision"].slug}" lang="en">Finding <mark>ships</mark> in paintings'
+            in html)
+    assert f'href="/experts/{expert.slug}"' in html and "Curator of <mark>ship</mark> paintings" in html
+    assert "Dataset" in html and "Archief Gent" in html
+    assert "Ships of Flanders" not in html  # pending: never shown
+    # The filters: counts over the matches, the chosen ones marked, each a link that removes it.
+    assert ('<a href="/search?q=ships&amp;country=BE" aria-current="true" class="facet-on">France <span '
+            'class="count">(3)</span><span class="visually-hidden"> (selected: select to remove)') in html
+    assert '<a href="/search?q=ships&amp;country=FR" class="tag-remove">Country: Belgium' in html
+    assert ('<a href="/search?q=ships&amp;country=FR&amp;country=BE&amp;type=expert">Expert <span '
+            'class="count">(1)</span>') in html
+    facets = html[html.index('id="facets-heading"'):html.index("</aside>")]
+    assert facets.index(">Project <") < facets.index(">Expert <")  # the most frequent first
+    # Nothing found: each chosen filter is offered for removal, the chosen value shown with (0).
+    html = client.get("/search", query_string={"q": "ships", "country": "DE", "type": "organisation"}
+                      ).get_data(as_text=True)
+    assert "Nothing found." in html and 'Germany <span class="count">(0)</span>' in html
+    assert ('<a href="/search?q=ships&amp;country=DE">Type: Organisation</a>, '
+            '<a href="/search?q=ships&amp;type=organisation">Country: Germany</a></li>') in html
+
+
+def test_a_facet_shows_its_most_frequent_values_and_always_the_chosen_ones(client, directory):
+    countries = ["AT", "CZ", "DK", "EE", "FI", "GR", "HU", "IE", "LT", "LU", "LV", "MT", "PL", "PT"]
+    for n, country in enumerate(countries):
+        for _ in range(1 if n else 2):  # Austria the most frequent
+            make_project(directory["louvre"], title=f"Ships of {country}", country=country)
+    db.session.commit()
+    facets = client.get("/search", query_string={"q": "ships"}).get_data(as_text=True)
+    facets = facets[facets.index('id="facets-heading"'):facets.index("</aside>")]
+    country = facets[facets.index("<h3>Country</h3>"):]
+    country = country[:country.index("</ul>")]
+    assert country.count("<li>") == 12 and country.index("Austria") < country.index("France")
+    html = client.get("/search", query_string={"q": "ships", "country": "PT"}).get_data(as_text=True)
+    assert 'aria-current="true" class="facet-on">Portugal <span class="count">(1)</span>' in html
+
+
+def test_a_results_page_in_german(client, directory):
+    html = client.get("/search", query_string={"q": "ships"}, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert ">Projekt<" in html and "Frankreich" in html and "Computer Vision" in html and "Im Einsatz" in html
+    assert "Typ der Organisation" in html or "Art der Organisation" in html
 
 
 def test_suggestions_name_topics_and_entries(client, directory):

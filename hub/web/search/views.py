@@ -11,6 +11,7 @@ from hub.accounts.permissions import can_moderate
 from hub.search import services as search
 from hub.search.base import FILTERS
 from hub.search.text import MAX_QUERY_LENGTH
+from hub.web.search.facets import chosen_filters, facet_groups, kind_labels
 
 bp = Blueprint("search", __name__)
 
@@ -25,7 +26,9 @@ def results():
     page = search.search(request.args.get("q", ""), _filter_args(), request.args.get("sort"),
                          request.args.get("page", "1"))
     links = _Links()
-    return render_template("search/results.html", page=page, toggle_url=links.toggle, page_url=links.page,
+    groups = facet_groups(page, links.toggle)
+    return render_template("search/results.html", page=page, facet_groups=groups, chosen_filters=chosen_filters(groups),
+                           kind_labels=kind_labels(), page_url=links.page,
                            too_long=len(request.args.get("q", "")) > MAX_QUERY_LENGTH)
 
 
