@@ -345,7 +345,8 @@ def snippet(text: str, terms: list[str], size: int = 32) -> Markup:
     """About `size` words around the first match, the matching words marked; escaped."""
     text = text or ""
     cut = len(text) > SNIPPET_SCAN * 12  # characters enough for the words looked at
-    tokens = _MARKDOWN_NOISE.sub(" ", text[:SNIPPET_SCAN * 12] if cut else text).split()
+    plain = _MARKDOWN_NOISE.sub(" ", text[:SNIPPET_SCAN * 12] if cut else text)
+    tokens = plain.split()
     if not tokens:
         return Markup("")
     # A word matches a term it starts with; a longer term also by its stem (its last two
@@ -355,15 +356,38 @@ def snippet(text: str, terms: list[str], size: int = 32) -> Markup:
     def matches(token: str) -> bool:
         return any(w.startswith(prefixes) for w in _token_words(token))
 
-    # Only up to the first match (within the first SNIPPET_SCAN words: an entry found by its
-    # topics may not have the words in its text at all), then the window, is looked at.
-    first = next((i for i, token in enumerate(tokens[:SNIPPET_SCAN]) if matches(token)), 0) if terms else 0
-    start = max(0, first - size // 4)
+    first = _first_match(plain, tokens, prefixes, matches) if prefixes else None
+    start = max(0, (first or 0) - size // 4)
     window = range(start, min(len(tokens), start + size))
+    marked = first is not None  # else no word looked at matches
     # Escaped as plain text and marked up once: a Markup object per word cost a millisecond a page.
-    pieces = [f"<mark>{html_escape(tokens[i])}</mark>" if terms and matches(tokens[i]) else html_escape(tokens[i])
+    pieces = [f"<mark>{html_escape(tokens[i])}</mark>" if marked and matches(tokens[i]) else html_escape(tokens[i])
               for i in window]
     return Markup(("… " if start else "") + " ".join(pieces) + (" …" if cut or window.stop < len(tokens) else ""))
+
+
+def _first_match(plain: str, tokens: list[str], prefixes: tuple[str, ...], matches) -> int | None:
+    """The index of the first token (of the first SNIPPET_SCAN) with a word that starts with a
+    prefix. An entry found by its topics may not have the words in its text at all: one look at
+    the whole folded text answers that without going word by word."""
+    folded = fold(plain)
+    if not any(prefix in folded for prefix in prefixes):
+        return None
+    if not plain.isascii():  # word by word: the first match is mostly near the start
+        return next((i for i, token in enumerate(tokens[:SNIPPET_SCAN]) if matches(token)), None)
+    # Folded ASCII text is the text lower-cased, letter for letter: one search finds the match.
+    found = _word_start(prefixes).search(folded)
+    if found is None:
+        return None
+    before = plain[:found.start()]
+    index = len(before.split()) - (1 if before and not before[-1].isspace() else 0)
+    return index if index < SNIPPET_SCAN else None
+
+
+@lru_cache(maxsize=1_000)
+def _word_start(prefixes: tuple[str, ...]) -> re.Pattern:
+    """A word (letters and digits, as hub.search.text.words cuts them) starting with a prefix."""
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes)) + ")")
 
 
 # --- suggestions ---------------------------------------------------------------------------
