@@ -19,9 +19,12 @@ queries with and without filters (MIX below), times:
       cycling through the mix), once as served and once with the query counting turned off
       (bench/search_bench_app.py), to see what that write costs under load.
 
-It prints p50 / p95 per layer, per query class and per query, the ratio of (c) to (a), and
-the loaded throughput (answered 2xx a second) against the floor's capacity: cores / the floor's
-mean time over the mix (every query equally often, as in the load).
+The one-client layers are timed interleaved: each query of the mix in (a), (b) and (c) one right
+after the other, round after round, so that a change of the machine's speed during the run (it
+drifts here by a fifth within minutes) moves every layer alike. It prints p50 / p95 per layer,
+per query class and per query, the ratio of (c) to (a), and the loaded throughput (answered 2xx
+a second) against the floor's capacity: cores / the floor's mean time over the mix (every query
+equally often, as in the load), timed just before and just after each load run.
 
 The client shares the machine's cores with the server, and so may other work (the machine may
 be shared): wrk (C, one thread, a few hundred requests a second at most here) is used rather than
@@ -64,6 +67,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -159,14 +163,19 @@ def print_layer(label: str, samples: Samples) -> None:
           f"   p50 narrow/typical/broad {classes} ms")
 
 
-def timed_rounds(rounds: int, run) -> Samples:
-    """One untimed round of the mix to warm up, then `rounds` timed rounds; run(i) returns seconds."""
+def timed_rounds(rounds: int, layers: dict[str, Callable[[int], float]]) -> dict[str, Samples]:
+    """One untimed round of the mix to warm up, then `rounds` timed rounds; layer(i) runs query i
+    and returns its seconds. Each query is timed in every layer one right after the other: this
+    machine's speed drifts (the same code has measured 20% slower a few minutes later), and
+    interleaved, a drift moves every layer alike instead of whichever phase it fell on."""
     for i in range(len(MIX)):
-        run(i)
-    samples = Samples()
+        for run in layers.values():
+            run(i)
+    samples = {name: Samples() for name in layers}
     for _ in range(rounds):
         for i in range(len(MIX)):
-            samples.by_query[i].append(run(i))
+            for name, run in layers.items():
+                samples[name].by_query[i].append(run(i))
     return samples
 
 
@@ -249,10 +258,11 @@ def floor_sql(app) -> list[Statements]:
     return built
 
 
-def run_floor(app, url: str, statements: list[Statements], rounds: int) -> tuple[Samples, list[int]]:
+@contextmanager
+def floor_runner(app, url: str, statements: list[Statements]):
     """The same statements as SqlBackend.search(), on a plain connection: the page, then the
     total and the facets of every match (SqlBackend.count(): tally() over the facet summaries,
-    on an even sample above FACETS_EXACT_UP_TO matches)."""
+    on an even sample above FACETS_EXACT_UP_TO matches). Yields (run, totals by query)."""
     with app.app_context():
         engine = services.backend()
     database = sa.create_engine(url)  # hub.db's connect pragmas apply to every SQLite engine
@@ -268,15 +278,14 @@ def run_floor(app, url: str, statements: list[Statements], rounds: int) -> tuple
             totals[i] = total
             return seconds
 
-        samples = timed_rounds(rounds, run)
+        yield run, totals
     database.dispose()
-    return samples, totals
 
 
 # --- (b) the service -----------------------------------------------------------------------
 
 
-def run_service(app, rounds: int, record: bool) -> tuple[Samples, list[int]]:
+def service_runner(app, record: bool) -> tuple[Callable[[int], float], list[int]]:
     totals = [0] * len(MIX)
 
     def run(i: int) -> float:
@@ -293,7 +302,7 @@ def run_service(app, rounds: int, record: bool) -> tuple[Samples, list[int]]:
             totals[i] = page.result.total
         return seconds
 
-    return timed_rounds(rounds, run), totals
+    return run, totals
 
 
 # --- (c) the HTTP request --------------------------------------------------------------------
@@ -352,7 +361,7 @@ def server(url: str, workers: int, record: bool, log: Path):
             process.wait()
 
 
-def run_http(port: int, rounds: int) -> Samples:
+def http_runner(port: int) -> Callable[[int], float]:
     def run(i: int) -> float:
         start = time.perf_counter()
         status, body = get(port, MIX[i].path)
@@ -361,7 +370,7 @@ def run_http(port: int, rounds: int) -> Samples:
             raise SystemExit(f"{MIX[i].path}: HTTP {status}")
         return seconds
 
-    return timed_rounds(rounds, run)
+    return run
 
 
 _WRK_SCRIPT = """
@@ -467,14 +476,20 @@ class Load:
     server_cores: float  # gunicorn's workers
     database_cores: float  # PostgreSQL's backends of this database
     busy_cores: float  # the whole machine
+    floor_mean: float  # seconds: the floor's mean over the mix, just before and after
 
     @property
     def other_cores(self) -> float:
         return max(0.0, self.busy_cores - self.client_cores - self.server_cores - self.database_cores)
 
 
+LOAD_FLOOR_ROUNDS = 3  # rounds of the floor just before and just after each load run
+
+
 def run_load(port: int, seconds: int, connections: int, folder: Path, gunicorn_pid: int,
-             database: str | None) -> Load:
+             database: str | None, floor_run: Callable[[int], float]) -> Load:
+    """wrk's run, and the floor's mean over the mix timed right before and right after it (the
+    capacity the throughput is compared with, measured at the same machine speed)."""
     script = folder / "mix.lua"
     script.write_text(_WRK_SCRIPT % ", ".join(f'"{q.path}"' for q in MIX))
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script),
@@ -482,6 +497,7 @@ def run_load(port: int, seconds: int, connections: int, folder: Path, gunicorn_p
     subprocess.run(command[:3] + ["-d2s"] + command[4:], capture_output=True, check=True)  # warm-up
     wait_until_idle(gunicorn_pid)  # wrk leaves its last requests queued in the server: let them finish
     wait_for_quiet("before the load run")
+    floor_before = timed_rounds(LOAD_FLOOR_ROUNDS, {"floor": floor_run})["floor"]
     busy0, total0 = cpu_busy()
     server0, database0 = process_cpu(gunicorn_pid), process_cpu(database=database)
     with (folder / "wrk.out").open("w+") as out:
@@ -491,6 +507,8 @@ def run_load(port: int, seconds: int, connections: int, folder: Path, gunicorn_p
         output = out.read()
     busy1, total1 = cpu_busy()
     server1, database1 = process_cpu(gunicorn_pid), process_cpu(database=database)
+    wait_until_idle(gunicorn_pid)
+    floor_after = timed_rounds(LOAD_FLOOR_ROUNDS, {"floor": floor_run})["floor"]
     line = next((x for x in output.splitlines() if x.startswith("BENCH ")), None)
     if status or line is None:
         raise SystemExit(f"wrk failed:\n{output}")
@@ -501,7 +519,7 @@ def run_load(port: int, seconds: int, connections: int, folder: Path, gunicorn_p
     return Load((requests - e_status) / wall, p50 / 1e6, p95 / 1e6, requests, errors,
                 (usage.ru_utime + usage.ru_stime) / wall, (server1 - server0) / wall,
                 (database1 - database0) / wall if database else 0.0,
-                (busy1 - busy0) / max(total1 - total0, 1) * CORES)
+                (busy1 - busy0) / max(total1 - total0, 1) * CORES, (floor_before.mean() + floor_after.mean()) / 2)
 
 
 # --- one database ----------------------------------------------------------------------------
@@ -534,32 +552,29 @@ def run(kind: str, url: str, path: Path | None, args) -> None:
 
     rounds = args.rounds or (15 if documents <= 200_000 else 3)
     database = sa.make_url(url).database if kind == "PostgreSQL" else None
-    wait_for_quiet("before the floor")
-    with watched("floor"):
-        floor, totals = run_floor(app, url, floor_sql(app), rounds)
-    wait_for_quiet("before the service")
-    with watched("service"):
-        service, service_totals = run_service(app, rounds, record=False)
-        recorded, _ = run_service(app, rounds, record=True)
+    with tempfile.TemporaryDirectory(prefix="hub-search-bench-") as folder, \
+            floor_runner(app, url, floor_sql(app)) as (floor_run, totals):
+        folder = Path(folder)
+        log = folder / "gunicorn.log"
+        service_run, service_totals = service_runner(app, record=False)
+        recorded_run, _ = service_runner(app, record=True)
+        loads = {}
+        with server(url, args.workers, True, log) as (port, pid):
+            wait_for_quiet("before the one-client rounds")
+            with watched("one client"):
+                timed = timed_rounds(rounds, {"floor": floor_run, "service": service_run, "recorded": recorded_run,
+                                              "http": http_runner(port)})
+            loads["record"] = run_load(port, args.seconds, args.connections, folder, pid, database, floor_run)
+        with server(url, args.workers, False, log) as (port, pid):
+            loads["no record"] = run_load(port, args.seconds, args.connections, folder, pid, database, floor_run)
+        server_log = log.read_text(errors="replace").splitlines()
+        server_errors = Counter(x.strip() for x in server_log if x.startswith(("sqlite3.", "psycopg.", "sqlalchemy.")))
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    floor, service, recorded, http_single = timed["floor"], timed["service"], timed["recorded"], timed["http"]
     if totals != service_totals:
         print(f"  !! the floor and the service disagree on totals: {totals} vs {service_totals}")
-
-    with tempfile.TemporaryDirectory(prefix="hub-search-bench-") as folder:
-        folder = Path(folder)
-        log = folder / "gunicorn.log"
-        loads = {}
-        with server(url, args.workers, True, log) as (port, pid):
-            wait_for_quiet("before GET /search")
-            with watched("GET /search, one client"):
-                http_single = run_http(port, rounds)
-            loads["record"] = run_load(port, args.seconds, args.connections, folder, pid, database)
-        with server(url, args.workers, False, log) as (port, pid):
-            loads["no record"] = run_load(port, args.seconds, args.connections, folder, pid, database)
-        server_log = log.read_text(errors="replace").splitlines()
-        server_errors = Counter(x.strip() for x in server_log if x.startswith(("sqlite3.", "psycopg.", "sqlalchemy.")))
 
     print(f"\n  {'query':<62} {'class':<8} {'matches':>8}  {'floor':>7} {'service':>8} {'/search':>8}  "
           f"/search÷floor  (p50 ms)")
@@ -580,15 +595,17 @@ def run(kind: str, url: str, path: Path | None, args) -> None:
           f"service ÷ floor p50 {service.p(0.5) / floor.p(0.5):.2f}x; "
           f"counting the query adds {1000 * (recorded.p(0.5) - service.p(0.5)):.2f} ms at p50")
 
-    capacity = CORES / floor.mean()
     print(f"\n  under load: wrk, {args.connections} connections, {args.seconds} s, one thread cycling through the mix; "
           f"gunicorn --workers {args.workers}; {CORES} cores")
-    print(f"  floor's capacity: {CORES} cores / floor mean {floor.mean() * 1000:.1f} ms = {capacity:,.1f} req/s")
+    print(f"  the floor's capacity: {CORES} cores / the floor's mean over the mix, timed for {LOAD_FLOOR_ROUNDS} rounds "
+          f"just before and just after each load run")
     for label, result in loads.items():
+        capacity = CORES / result.floor_mean
         left = CORES - result.client_cores - result.other_cores
         print(f"  {'/search, query ' + ('counted' if label == 'record' else 'NOT counted'):<30} "
               f"{result.throughput:7.1f} req/s answered (2xx) = {result.throughput / capacity:5.0%} of capacity "
-              f"({result.throughput / (left / floor.mean()):.0%} of the {left:.2f} cores left by the client "
+              f"(floor mean {result.floor_mean * 1000:.1f} ms: {capacity:,.1f} req/s; "
+              f"{result.throughput / (left / result.floor_mean):.0%} of the {left:.2f} cores left by the client "
               f"and other work); p50 {result.p50 * 1000:.0f} ms, p95 {result.p95 * 1000:.0f} ms; "
               f"{result.requests:,} requests, errors: {result.errors}")
         print(f"  {'':<30} CPU, in cores: machine busy {result.busy_cores:.2f} of {CORES} = gunicorn workers "
@@ -596,7 +613,7 @@ def run(kind: str, url: str, path: Path | None, args) -> None:
               f"{result.client_cores:.2f} + other processes {result.other_cores:.2f}")
     for message, count in server_errors.most_common(3):
         print(f"  !! the server logged {count} x {message[:160]}")
-    load_ratio = loads["record"].throughput / capacity
+    load_ratio = loads["record"].throughput * loads["record"].floor_mean / CORES
     print(f"\n  targets (at 100,000 entries; the last at 1,000,000), here {documents:,} documents:")
     check("one client: /search p50 within 1.5x of the floor's", r50 <= 1.5, f"{r50:.2f}x")
     if kind == "SQLite":
