@@ -403,9 +403,12 @@ def cpu_busy() -> tuple[float, float]:
 
 
 def process_cpu(parent: int | None = None, database: str | None = None) -> float:
-    """CPU seconds of the children of `parent` (gunicorn's workers) and of the PostgreSQL
-    backends serving `database` (their command line names it), from /proc."""
+    """CPU seconds of the children of `parent` (gunicorn's workers), or of PostgreSQL for
+    `database`: its backends (their command line names it) and what the postmaster reaped from
+    its children meanwhile (the parallel workers that help a backend for one query, which a
+    look at the live processes misses; nothing else uses PostgreSQL during the run), from /proc."""
     total = 0
+    postmasters = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             parts = stat.read_text().rsplit(")", 1)[1].split()
@@ -413,6 +416,13 @@ def process_cpu(parent: int | None = None, database: str | None = None) -> float
                 total += int(parts[11]) + int(parts[12])
             elif database and f" {database} ".encode() in (stat.parent / "cmdline").read_bytes() + b" ":
                 total += int(parts[11]) + int(parts[12])
+                postmasters.add(int(parts[1]))
+        except (OSError, IndexError):
+            continue
+    for pid in postmasters:
+        try:
+            parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(parts[13]) + int(parts[14])  # cutime, cstime: its children that ended
         except (OSError, IndexError):
             continue
     return total / CLK_TCK
@@ -474,7 +484,7 @@ class Load:
     errors: str
     client_cores: float  # wrk
     server_cores: float  # gunicorn's workers
-    database_cores: float  # PostgreSQL's backends of this database
+    database_cores: float  # PostgreSQL: the backends of this database and their parallel workers
     busy_cores: float  # the whole machine
     floor_mean: float  # seconds: the floor's mean over the mix, just before and after
 
@@ -609,7 +619,7 @@ def run(kind: str, url: str, path: Path | None, args) -> None:
               f"and other work); p50 {result.p50 * 1000:.0f} ms, p95 {result.p95 * 1000:.0f} ms; "
               f"{result.requests:,} requests, errors: {result.errors}")
         print(f"  {'':<30} CPU, in cores: machine busy {result.busy_cores:.2f} of {CORES} = gunicorn workers "
-              f"{result.server_cores:.2f} + PostgreSQL backends {result.database_cores:.2f} + client (wrk) "
+              f"{result.server_cores:.2f} + PostgreSQL (backends, parallel workers) {result.database_cores:.2f} + client (wrk) "
               f"{result.client_cores:.2f} + other processes {result.other_cores:.2f}")
     for message, count in server_errors.most_common(3):
         print(f"  !! the server logged {count} x {message[:160]}")
