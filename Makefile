@@ -65,6 +65,7 @@ browser-tools:
 
 bench: install
 	$(BIN)/python bench/import_bench.py --n 100000
+	$(BIN)/python bench/search_bench.py --n 100000
 
 clean:
 	rm -rf $(VENV) .pytest_cache
