@@ -626,7 +626,7 @@ def run(kind: str, url: str, path: Path | None, args) -> None:
     load_ratio = loads["record"].throughput * loads["record"].floor_mean / CORES
     print(f"\n  targets (at 100,000 entries; the last at 1,000,000), here {documents:,} documents:")
     check("one client: /search p50 within 1.5x of the floor's", r50 <= 1.5, f"{r50:.2f}x")
-    if kind == "SQLite":
+    if kind == "SQLite" and documents <= 200_000:
         check("one client: /search p95 under 150 ms", http_single.p(0.95) < 0.150,
               f"{http_single.p(0.95) * 1000:.0f} ms")
     check("loaded throughput (2xx, queries counted) at least 70% of the floor's capacity", load_ratio >= 0.7,

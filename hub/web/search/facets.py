@@ -30,7 +30,6 @@ def kind_labels() -> dict[str, str]:
 
 @dataclass
 class FacetOption:
-    value: str
     label: str
     count: str  # formatted for the interface language, "about …" when estimated
     url: str  # this search with the value added, or removed when it is chosen
@@ -39,10 +38,8 @@ class FacetOption:
 
 @dataclass
 class FacetGroup:
-    name: str
     title: str
     options: list[FacetOption]
-
 
 
 @lru_cache(maxsize=20_000)
@@ -72,12 +69,12 @@ def facet_groups(page: SearchPage, toggle_url: Callable[[str, str], str]) -> lis
         if not counts and not chosen:
             continue
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        options = [FacetOption(value, label(facet, value), about % {"num": _number(n, locale)},
+        options = [FacetOption(label(facet, value), about % {"num": _number(n, locale)},
                                toggle_url(facet, value), value in chosen)
                    for rank, (value, n) in enumerate(ranked) if rank < SHOWN_PER_FACET or value in chosen]
-        options += [FacetOption(value, label(facet, value), _number(0, locale), toggle_url(facet, value), True)
+        options += [FacetOption(label(facet, value), _number(0, locale), toggle_url(facet, value), True)
                     for value in chosen if value not in counts]
-        groups.append(FacetGroup(facet, str(FACET_TITLES[facet]), options))
+        groups.append(FacetGroup(str(FACET_TITLES[facet]), options))
     return groups
 
 
