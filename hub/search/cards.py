@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from hub.db import db
-from hub.directory.models import EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource
+from hub.directory.models import (
+    ENTRY_MODELS, EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource,
+)
 
 
 @dataclass
@@ -56,9 +58,6 @@ def _statement(kind: str) -> sa.Select:
                      ).where(Organisation.status == EntryStatus.PUBLISHED)
 
 
-_ID_COLUMNS = {"project": Project.id, "expert": Expert.id, "resource": Resource.id, "organisation": Organisation.id}
-
-
 def published_cards(keys: list[tuple[str, int]]) -> list[Card]:
     """Cards of these (kind, id) pairs, in their order; what is not published (any more: the
     index is written in the same transaction, but never trust it to show a draft) is left out."""
@@ -67,7 +66,7 @@ def published_cards(keys: list[tuple[str, int]]) -> list[Card]:
         by_kind.setdefault(kind, []).append(entry_id)
     found: dict[tuple[str, int], Card] = {}
     for kind, ids in by_kind.items():
-        statement = _statement(kind).where(_ID_COLUMNS[kind].in_(ids))
+        statement = _statement(kind).where(ENTRY_MODELS[kind].id.in_(ids))
         for entry_id, slug, title, summary, description, language, badge, organisation, country in (
                 db.session.execute(statement)):
             text = " ".join(part for part in (summary, description) if part)

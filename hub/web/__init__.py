@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
     from hub.web.admin.views import bp as admin_bp
     from hub.web.contact.views import bp as contact_bp
     from hub.web.directory.views import bp as directory_bp
-    from hub.web.i18n import LANGUAGE_NAMES
+    from hub.web.i18n import LANGUAGE_NAMES, kind_labels
     from hub.web.memberships.views import bp as memberships_bp
     from hub.web.moderation.views import bp as moderation_bp
     from hub.web.search.views import bp as search_bp
@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
             "vocab": vocab,
             "current_locale": str(get_locale() or "en"),
             "language_names": LANGUAGE_NAMES,
+            "kind_labels": kind_labels,
             "can_edit": lambda entry: can_edit(current_user, entry),
             "url_with": _url_with,
         }

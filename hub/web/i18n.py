@@ -3,7 +3,7 @@ Accept-Language, else English."""
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 
 LANGUAGE_COOKIE = "hub_lang"
 # Flask-Login's message when a page needs a login (its own default is English only).
@@ -12,6 +12,12 @@ LOGIN_MESSAGE = _l("Log in to see this page.")
 LANGUAGE_NAMES = {
     "en": "English", "fr": "Français", "nl": "Nederlands", "de": "Deutsch", "it": "Italiano", "es": "Español",
 }
+
+
+def kind_labels() -> dict[str, str]:
+    """What each kind of entry is called in the interface language (one dict per page)."""
+    return {"project": gettext("Project"), "expert": gettext("Expert"), "resource": gettext("Resource"),
+            "organisation": gettext("Organisation")}
 
 
 def select_locale() -> str:

@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 from hub.directory import vocabulary as vocab
 from hub.search.base import FILTERS
 from hub.search.services import SearchPage
+from hub.web.i18n import kind_labels
 
 SHOWN_PER_FACET = 12  # the most frequent values; the chosen ones are always shown
 
@@ -21,11 +22,6 @@ FACET_TITLES = {
     "organisation_type": _l("Type of organisation"), "stage": _l("Project stage"), "risk": _l("EU AI Act risk"),
     "language": _l("Language"),
 }
-
-
-def kind_labels() -> dict[str, str]:
-    return {"project": gettext("Project"), "expert": gettext("Expert"), "resource": gettext("Resource"),
-            "organisation": gettext("Organisation")}
 
 
 @dataclass

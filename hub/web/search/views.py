@@ -11,7 +11,7 @@ from hub.accounts.permissions import can_moderate
 from hub.search import services as search
 from hub.search.base import FILTERS
 from hub.search.text import MAX_QUERY_LENGTH
-from hub.web.search.facets import chosen_filters, facet_groups, kind_labels
+from hub.web.search.facets import chosen_filters, facet_groups
 
 bp = Blueprint("search", __name__)
 
@@ -28,7 +28,7 @@ def results():
     links = _Links()
     groups = facet_groups(page, links.toggle)
     return render_template("search/results.html", page=page, facet_groups=groups, chosen_filters=chosen_filters(groups),
-                           kind_labels=kind_labels(), page_url=links.page,
+                           page_url=links.page,
                            too_long=len(request.args.get("q", "")) > MAX_QUERY_LENGTH)
 
 
