@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.db import db, utcnow
-from hub.directory import services
+from hub.directory import ai_card, services
 from hub.directory.models import (
     Entry, EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource, expert_topics, project_topics,
     resource_topics,
@@ -120,13 +120,14 @@ def prepare(line_number: int, record: Any) -> _Prepared:
     for name in ("languages", "techniques", "areas", "offers"):
         if name in values:
             values[name] = [str(v) for v in _as_list(values[name])]
-    not_boolean = {name: "use true or false (without quotes)" for name in _BOOLEANS
+    not_boolean = {name: ("use true, false or null (not stated), without quotes" if name in ai_card.ASSESSMENTS
+                          else "use true or false (without quotes)") for name in _BOOLEANS
                    if record.get(name) is not None and not isinstance(record[name], bool)}
     if not_boolean:
         raise InvalidInput(not_boolean)
     for name in _BOOLEANS:
         if name in values and values[name] is None:
-            del values[name]  # null means "not given": the field's default applies
+            del values[name]  # null means "not given": the field's default (for assessments: not stated) applies
     extra: dict[str, Any] = {}
     if kind == "organisation":
         # "type" names the kind of entry, so an organisation's own type comes as organisation_type.

@@ -215,9 +215,11 @@ class Project(Entry, db.Model):
     risk_level: Mapped[str] = mapped_column(sa.String(20), default="not-assessed")
     risk_justification: Mapped[str | None] = mapped_column(sa.Text)
     human_oversight: Mapped[str | None] = mapped_column(sa.Text)
-    dpia_done: Mapped[bool] = mapped_column(default=False)
-    fria_done: Mapped[bool] = mapped_column(default=False)
-    bias_review_done: Mapped[bool] = mapped_column(default=False)
+    # Assessments are yes (True), no (False) or not stated (None): an unanswered
+    # question must never read as "no" (hub.directory.ai_card shows the three states).
+    dpia_done: Mapped[bool | None] = mapped_column(default=None)
+    fria_done: Mapped[bool | None] = mapped_column(default=None)
+    bias_review_done: Mapped[bool | None] = mapped_column(default=None)
     assessment_notes: Mapped[str | None] = mapped_column(sa.Text)
     hosting: Mapped[str | None] = mapped_column(sa.Text)
     compute: Mapped[str | None] = mapped_column(sa.Text)

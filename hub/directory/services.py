@@ -15,7 +15,7 @@ from slugify import slugify
 
 from hub.accounts.permissions import can_contribute
 from hub.db import db
-from hub.directory import vocabulary as vocab
+from hub.directory import ai_card, vocabulary as vocab
 from hub.directory.models import (
     Entry, EntryStatus, Expert, Membership, Organisation, Project, ProjectOrganisation, Resource, Topic,
 )
@@ -37,10 +37,14 @@ FIRST_YEAR = 1900
 
 
 class Checker:
-    """Cleans values field by field and collects one message per bad field."""
+    """Cleans values field by field and collects one message per bad field.
 
-    def __init__(self) -> None:
+    With complete=False (a draft) empty required fields pass, so that whatever was
+    typed can be saved; too long or unknown values are refused all the same."""
+
+    def __init__(self, complete: bool = True) -> None:
         self.errors: dict[str, str] = {}
+        self.complete = complete
 
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -48,7 +52,7 @@ class Checker:
     def line(self, name: str, value, max_length: int, required: bool = False) -> str | None:
         text = clean_line(value)
         if not text:
-            if required:
+            if required and self.complete:
                 self.fail(name, _("This field is required."))
             return None
         if len(text) > max_length:
@@ -58,7 +62,7 @@ class Checker:
     def block(self, name: str, value, max_length: int = TEXT_MAX, required: bool = False) -> str | None:
         text = clean_block(value)
         if not text:
-            if required:
+            if required and self.complete:
                 self.fail(name, _("This field is required."))
             return None
         if len(text) > max_length:
@@ -92,7 +96,7 @@ class Checker:
     def concept(self, name: str, facet: str, value, required: bool = True) -> str | None:
         value = clean_line(value) or None
         if value is None:
-            if required:
+            if required and self.complete:
                 self.fail(name, _("Choose one of the options."))
             return None
         if not vocab.is_concept(facet, value):
@@ -105,14 +109,14 @@ class Checker:
         unknown = [v for v in chosen if not vocab.is_concept(facet, v)]
         if unknown:
             self.fail(name, _("Unknown values: %(v)s.", v=", ".join(u[:60] for u in unknown[:5])))
-        elif required and not chosen:
+        elif required and self.complete and not chosen:
             self.fail(name, _("Choose at least one."))
         return [v for v in chosen if v not in unknown]
 
     def country(self, name: str, value, required: bool = False) -> str | None:
         code = clean_line(value).upper() or None
         if code is None:
-            if required:
+            if required and self.complete:
                 self.fail(name, _("Choose a country."))
             return None
         if not vocab.is_country(code):
@@ -134,6 +138,20 @@ class Checker:
             self.fail(name, _("Choose a language from the list (unknown code %(v)s).", v=code[:20]))
             return "en"
         return code
+
+    def answer(self, name: str, value) -> bool | None:
+        """A yes / no / not stated question: True, False or None (not stated, the default)."""
+        if value is None or isinstance(value, bool):
+            return value
+        text = clean_line(value).lower() if isinstance(value, str) else None
+        if text in ("", "not-stated"):
+            return None
+        if text in ("yes", "y", "true"):
+            return True
+        if text in ("no", "false"):
+            return False
+        self.fail(name, _("Choose yes, no or not stated."))
+        return None
 
     def done(self) -> None:
         if self.errors:
@@ -168,11 +186,11 @@ class OrganisationInput:
     longitude: float | str | None = None
     content_language: str = "en"  # the language its own text is written in
 
-    def cleaned(self) -> OrganisationInput:
-        c = Checker()
+    def cleaned(self, complete: bool = True) -> OrganisationInput:
+        c = Checker(complete)
         out = OrganisationInput(
-            name=c.line("name", self.name, 300, required=True),
-            type=c.concept("type", vocab.ORGANISATION_TYPE, self.type),
+            name=c.line("name", self.name, 300, required=True) or "",
+            type=c.concept("type", vocab.ORGANISATION_TYPE, self.type) or "",
             country=c.country("country", self.country),  # empty for international bodies
             city=c.line("city", self.city, 200),
             region=c.line("region", self.region, 200),
@@ -230,12 +248,13 @@ class ProjectInput:
     code_licence: str | None = None
     data_sources: str | None = None
     data_rights: str | None = None
-    risk_level: str = "not-assessed"
+    risk_level: str = ai_card.NOT_ASSESSED  # what nobody assessed is not "minimal", nor "unacceptable"
     risk_justification: str | None = None
     human_oversight: str | None = None
-    dpia_done: bool = False
-    fria_done: bool = False
-    bias_review_done: bool = False
+    # Yes (True), no (False) or not stated (None); forms send "yes", "no" or "not-stated".
+    dpia_done: bool | str | None = None
+    fria_done: bool | str | None = None
+    bias_review_done: bool | str | None = None
     assessment_notes: str | None = None
     hosting: str | None = None
     compute: str | None = None
@@ -243,13 +262,13 @@ class ProjectInput:
     lessons_failed: str | None = None
     funding: str | None = None
 
-    def cleaned(self) -> ProjectInput:
-        c = Checker()
+    def cleaned(self, complete: bool = True) -> ProjectInput:
+        c = Checker(complete)
         out = ProjectInput(
-            title=c.line("title", self.title, TITLE_MAX, required=True),
-            summary=c.line("summary", self.summary, SUMMARY_MAX, required=True),
+            title=c.line("title", self.title, TITLE_MAX, required=True) or "",
+            summary=c.line("summary", self.summary, SUMMARY_MAX, required=True) or "",
             description=c.block("description", self.description, required=True) or "",
-            stage=c.concept("stage", vocab.PROJECT_STAGE, self.stage),
+            stage=c.concept("stage", vocab.PROJECT_STAGE, self.stage) or "",
             start_year=c.year("start_year", self.start_year),
             end_year=c.year("end_year", self.end_year),
             country=c.country("country", self.country),
@@ -265,12 +284,13 @@ class ProjectInput:
             code_licence=c.line("code_licence", self.code_licence, 100),
             data_sources=c.block("data_sources", self.data_sources, SHORT_TEXT_MAX),
             data_rights=c.block("data_rights", self.data_rights, SHORT_TEXT_MAX),
-            risk_level=c.concept("risk_level", vocab.AI_ACT_RISK, self.risk_level or "not-assessed"),
+            risk_level=c.concept("risk_level", vocab.AI_ACT_RISK, self.risk_level or ai_card.NOT_ASSESSED)
+            or ai_card.NOT_ASSESSED,
             risk_justification=c.block("risk_justification", self.risk_justification, SHORT_TEXT_MAX),
             human_oversight=c.block("human_oversight", self.human_oversight, SHORT_TEXT_MAX),
-            dpia_done=bool(self.dpia_done),
-            fria_done=bool(self.fria_done),
-            bias_review_done=bool(self.bias_review_done),
+            dpia_done=c.answer("dpia_done", self.dpia_done),
+            fria_done=c.answer("fria_done", self.fria_done),
+            bias_review_done=c.answer("bias_review_done", self.bias_review_done),
             assessment_notes=c.block("assessment_notes", self.assessment_notes, SHORT_TEXT_MAX),
             hosting=c.block("hosting", self.hosting, SHORT_TEXT_MAX),
             compute=c.block("compute", self.compute, SHORT_TEXT_MAX),
@@ -280,6 +300,11 @@ class ProjectInput:
         )
         if out.start_year and out.end_year and out.end_year < out.start_year:
             c.fail("end_year", _("The end year cannot be before the start year."))
+        # A project that says it is high-risk or prohibited must say why: moderators and
+        # peers judge the claim by it. A draft may wait for it, a submission may not.
+        if complete and ai_card.needs_justification(out.risk_level) and not out.risk_justification:
+            c.fail("risk_justification", _("Explain why the project has this risk level: a high or unacceptable "
+                                           "risk needs a justification."))
         if any(len(n) > 300 for n in out.partner_names):
             c.fail("partner_names", _("An organisation name has at most 300 characters."))
         c.done()
@@ -300,13 +325,13 @@ class ExpertInput:
     offers: list[str] = field(default_factory=list)
     open_to_contact: bool = True
 
-    def cleaned(self) -> ExpertInput:
-        c = Checker()
+    def cleaned(self, complete: bool = True) -> ExpertInput:
+        c = Checker(complete)
         offers = _unique(clean_line(o) for o in (self.offers or []))
         if any(o not in vocab.EXPERT_OFFERS for o in offers):
             c.fail("offers", _("Choose from the listed offers."))
         out = ExpertInput(
-            display_name=c.line("display_name", self.display_name, 120, required=True),
+            display_name=c.line("display_name", self.display_name, 120, required=True) or "",
             role_title=c.line("role_title", self.role_title, 200),
             organisation_id=self.organisation_id,
             bio=c.block("bio", self.bio, SHORT_TEXT_MAX, required=True) or "",
@@ -318,7 +343,7 @@ class ExpertInput:
             offers=[o for o in offers if o in vocab.EXPERT_OFFERS],
             open_to_contact=bool(self.open_to_contact),
         )
-        if not out.techniques and not out.areas and "techniques" not in c.errors:
+        if complete and not out.techniques and not out.areas and "techniques" not in c.errors:
             c.fail("techniques", _("Choose at least one technique or area of expertise."))
         c.done()
         return out
@@ -339,12 +364,12 @@ class ResourceInput:
     organisation_id: int | None = None
     year: int | str | None = None
 
-    def cleaned(self) -> ResourceInput:
-        c = Checker()
+    def cleaned(self, complete: bool = True) -> ResourceInput:
+        c = Checker(complete)
         out = ResourceInput(
-            title=c.line("title", self.title, TITLE_MAX, required=True),
-            type=c.concept("type", vocab.RESOURCE_TYPE, self.type),
-            summary=c.line("summary", self.summary, SUMMARY_MAX, required=True),
+            title=c.line("title", self.title, TITLE_MAX, required=True) or "",
+            type=c.concept("type", vocab.RESOURCE_TYPE, self.type) or "",
+            summary=c.line("summary", self.summary, SUMMARY_MAX, required=True) or "",
             description=c.block("description", self.description) or "",
             url=c.url("url", self.url),
             licence=c.line("licence", self.licence, 100),
@@ -428,6 +453,36 @@ def _organisation_for(user, organisation_id: int | None, field_name: str) -> Org
     return organisation
 
 
+class _Problems:
+    """Collects the InvalidInput of several checks, so that a form shows every problem at once
+    instead of one per round."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def run(self, check, default=None):
+        try:
+            return check()
+        except InvalidInput as error:
+            for name, message in error.errors.items():
+                self.errors.setdefault(name, message)
+            return default
+
+    def done(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
+def check_complete(kind: str, data) -> None:
+    """Raise InvalidInput naming every problem, required fields left empty included: the check
+    before an entry (or a change to it) goes to review. A draft may be incomplete; a submission not."""
+    problems = _Problems()
+    problems.run(lambda: data.cleaned(complete=True))
+    if kind == "project" and data.lead_organisation_id is None:
+        problems.errors.setdefault("lead_organisation_id", _("Choose the organisation that leads the project."))
+    problems.done()
+
+
 def _copy_fields(entry: Entry, data, names) -> None:
     for name in names:
         setattr(entry, name, getattr(data, name))
@@ -466,7 +521,7 @@ def save_organisation(user, data: OrganisationInput, organisation: Organisation 
     """Create or edit an organisation; its creator becomes its first member."""
     is_new = organisation is None
     organisation = _start(user, organisation, Organisation)
-    data = data.cleaned()
+    data = data.cleaned(complete=submit)
     _copy_fields(organisation, data, ORGANISATION_FIELDS)
     if is_new:
         organisation.slug = unique_slug(Organisation, data.name)
@@ -486,38 +541,58 @@ PROJECT_FIELDS = [
 
 
 def save_project(user, data: ProjectInput, project: Project | None = None, submit: bool = False) -> Project:
-    """Create or edit a project led by one of the user's organisations."""
+    """Create or edit a project led by one of the user's organisations. A draft may lack
+    its lead and required fields; every problem found is reported at once."""
     is_new = project is None
     project = _start(user, project, Project)
-    data = data.cleaned()
-    current_lead = project.lead_organisation
-    if data.lead_organisation_id is None:
-        raise InvalidInput({"lead_organisation_id": _("Choose the organisation that leads the project.")})
-    if current_lead is None or current_lead.id != data.lead_organisation_id:
-        lead = _organisation_for(user, data.lead_organisation_id, "lead_organisation_id")
-    else:
-        lead = current_lead
-    partners, unknown = find_organisations_by_names(data.partner_names)
-    if unknown:
-        raise InvalidInput({"partner_names": _(
-            "No organisation in the directory is named %(names)s. Check the spelling, or add the organisation "
-            "first.", names=", ".join(f"“{n}”" for n in unknown[:5]))})
-    partners = [p for p in partners if p.id != lead.id]
-    contacts = [db.session.get(Expert, i) for i in data.contact_ids]
-    if any(c is None for c in contacts):
-        raise InvalidInput({"contact_ids": _("One of the contact persons no longer exists.")})
+    problems = _Problems()
+    cleaned = problems.run(lambda: data.cleaned(complete=submit))
+    lead = problems.run(lambda: _lead_for(user, project, data.lead_organisation_id, required=submit))
+    partners = problems.run(lambda: _partners(data.partner_names), [])
+    contacts = problems.run(lambda: _contacts(data.contact_ids), [])
+    problems.done()
+    data = cleaned
+    partners = [p for p in partners if lead is None or p.id != lead.id]
 
     _copy_fields(project, data, PROJECT_FIELDS)
-    project.country = data.country or lead.country
+    project.country = data.country or (lead.country if lead else None)
     if is_new:
         project.slug = unique_slug(Project, data.title)
-    project.organisation_links = [ProjectOrganisation(organisation=lead, organisation_id=lead.id, role="lead")] + [
+    project.organisation_links = (
+        [ProjectOrganisation(organisation=lead, organisation_id=lead.id, role="lead")] if lead else []) + [
         ProjectOrganisation(organisation=p, organisation_id=p.id, role="partner", position=i)
         for i, p in enumerate(partners, start=1)
     ]
     project.topics = _topics(data.techniques + data.areas)
     project.contacts = contacts
     return _finish(user, project, submit)
+
+
+def _lead_for(user, project: Project, organisation_id: int | None, required: bool) -> Organisation | None:
+    if organisation_id is None:
+        if required:
+            raise InvalidInput({"lead_organisation_id": _("Choose the organisation that leads the project.")})
+        return None
+    current = project.lead_organisation
+    if current is not None and current.id == organisation_id:
+        return current  # an editor who is not its member (an administrator) may keep it
+    return _organisation_for(user, organisation_id, "lead_organisation_id")
+
+
+def _partners(names: list[str]) -> list[Organisation]:
+    partners, unknown = find_organisations_by_names(names or [])
+    if unknown:
+        raise InvalidInput({"partner_names": _(
+            "No organisation in the directory is named %(names)s. Check the spelling, or add the organisation "
+            "first.", names=", ".join(f"“{n[:300]}”" for n in unknown[:5]))})
+    return partners
+
+
+def _contacts(ids: list[int]) -> list[Expert]:
+    contacts = [db.session.get(Expert, i) for i in _unique(ids or [])]
+    if any(c is None for c in contacts):
+        raise InvalidInput({"contact_ids": _("One of the contact persons no longer exists.")})
+    return contacts
 
 
 def find_organisations_by_names(names: list[str]) -> tuple[list[Organisation], list[str]]:
@@ -550,10 +625,13 @@ def save_expert(user, data: ExpertInput, expert: Expert | None = None, submit: b
     if is_new and own_expert_profile(user) is not None:
         raise Conflict(_("You already have an expert profile; edit it instead."))
     expert = _start(user, expert, Expert)
-    data = data.cleaned()
+    problems = _Problems()
+    cleaned = problems.run(lambda: data.cleaned(complete=submit))
     organisation = None
     if data.organisation_id is not None and data.organisation_id != expert.organisation_id:
-        organisation = _organisation_for(user, data.organisation_id, "organisation_id")
+        organisation = problems.run(lambda: _organisation_for(user, data.organisation_id, "organisation_id"))
+    problems.done()
+    data = cleaned
     _copy_fields(expert, data, EXPERT_FIELDS)
     expert.organisation_id = organisation.id if organisation else data.organisation_id
     if is_new:
@@ -586,9 +664,12 @@ RESOURCE_FIELDS = ["title", "type", "summary", "description", "url", "licence", 
 def save_resource(user, data: ResourceInput, resource: Resource | None = None, submit: bool = False) -> Resource:
     is_new = resource is None
     resource = _start(user, resource, Resource)
-    data = data.cleaned()
+    problems = _Problems()
+    cleaned = problems.run(lambda: data.cleaned(complete=submit))
     if data.organisation_id is not None and data.organisation_id != resource.organisation_id:
-        _organisation_for(user, data.organisation_id, "organisation_id")
+        problems.run(lambda: _organisation_for(user, data.organisation_id, "organisation_id"))
+    problems.done()
+    data = cleaned
     _copy_fields(resource, data, RESOURCE_FIELDS)
     resource.organisation_id = data.organisation_id
     if is_new:

@@ -20,7 +20,8 @@ from hub.accounts.permissions import can_moderate
 from hub.db import db, utcnow
 from hub.directory import vocabulary as vocab
 from hub.directory.models import ENTRY_MODELS, Entry, EntryStatus, Expert, Organisation
-from hub.directory.services import SAVERS, input_for
+from hub.directory import ai_card
+from hub.directory.services import SAVERS, check_complete, input_for
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, require
 from hub.contact.outbox import queue_mail
 from hub.moderation import audit, workflow
@@ -96,23 +97,26 @@ def open_revision(entry: Entry) -> Revision | None:
                                   Revision.status.in_(OPEN_REVISION)).order_by(Revision.id.desc()).limit(1))
 
 
-def _check_by_applying(user, entry: Entry, data) -> Any:
+def _check_by_applying(user, entry: Entry, data, submit: bool) -> Any:
     """Every rule of the entry's saver, checked by saving inside a savepoint that is
-    always rolled back: the published entry itself never changes here."""
+    always rolled back: the published entry itself never changes here. Changes
+    submitted for review must also be complete; a draft of them need not be."""
     save = SAVERS[entry.kind][1]
     savepoint = db.session.begin_nested()
     try:
         save(user, data, entry, submit=False)
     finally:
         savepoint.rollback()
-    return data.cleaned()
+    if submit:
+        check_complete(entry.kind, data)
+    return data.cleaned(complete=submit)
 
 
 def propose_revision(user, entry: Entry, data, submit: bool) -> Revision:
     require(can_propose_revision(user, entry), _("You may not edit this entry."))
     if entry.status is not EntryStatus.PUBLISHED:
         raise workflow.IllegalTransition(_("Only published entries take revisions."))
-    cleaned = _check_by_applying(user, entry, data)
+    cleaned = _check_by_applying(user, entry, data, submit)
     revision = open_revision(entry)
     if revision is None:
         revision = Revision(entry_kind=entry.kind, entry_id=entry.id, author_id=user.id)
@@ -152,6 +156,7 @@ def submit_revision(user, revision: Revision) -> None:
     require(can_propose_revision(user, entry), _("You may not edit this entry."))
     if revision.status not in (RevisionStatus.DRAFT, RevisionStatus.CHANGES_REQUESTED):
         raise workflow.IllegalTransition(_("These changes cannot be submitted in their current state."))
+    check_complete(entry.kind, revision_input(revision))  # a draft of them may be incomplete
     before = revision.status
     revision.status, revision.submitted_at, revision.author_id = RevisionStatus.PENDING, utcnow(), user.id
     audit.record(user, "submit_revision", entry, from_state=f"revision_{before.value}", to_state="revision_pending")
@@ -185,6 +190,8 @@ def change_status(user, entry: Entry, action: str, reason: str | None = None,
     (approve) and mailed to the submitter."""
     if action in workflow.DECISIONS and user is not None:  # None: the command line
         require(can_moderate(user), _("Only moderators decide on submissions."))
+    if action in ("submit", "resubmit"):
+        check_complete(entry.kind, input_for(entry))  # drafts may be incomplete; what is reviewed may not
     submitter = submitter_of(entry)
     step = workflow.transition(user, entry, action, reason, expected_version)
     if step.target is EntryStatus.PUBLISHED:
@@ -198,10 +205,22 @@ def change_status(user, entry: Entry, action: str, reason: str | None = None,
     return step
 
 
-def decide(user, entry: Entry, decision: str, reason: str | None, expected_version: int | None) -> None:
+def decide(user, entry: Entry, decision: str, reason: str | None, expected_version: int | None,
+           confirm_prohibited: bool = False) -> None:
     if decision not in workflow.DECISIONS:
         raise InvalidInput({"decision": _("Choose approve, request changes or reject.")})
+    if decision == "approve":
+        _require_confirmation(getattr(entry, "risk_level", None), confirm_prohibited)
     change_status(user, entry, decision, reason, expected_version)
+
+
+def _require_confirmation(risk_level: str | None, confirmed: bool) -> None:
+    """Publishing what its team calls a prohibited practice (Art. 5 of the AI Act) is never
+    a slip of the mouse: the moderator confirms it in so many words."""
+    if risk_level == ai_card.PROHIBITED_RISK and not confirmed:
+        raise InvalidInput({"confirm_prohibited": _(
+            "Its team says this project has an unacceptable risk, a practice the AI Act prohibits. Confirm that "
+            "you have read the justification and still approve it, or choose another decision.")})
 
 
 def _entry_link(entry: Entry) -> str:
@@ -263,7 +282,7 @@ REVISION_DECISIONS = {"approve": "approve_revision", "request_changes": "request
 
 
 def decide_revision(user, revision: Revision, decision: str, reason: str | None,
-                    expected_version: int | None) -> None:
+                    expected_version: int | None, confirm_prohibited: bool = False) -> None:
     if decision not in REVISION_DECISIONS:
         raise InvalidInput({"decision": _("Choose approve, request changes or reject.")})
     require(can_moderate(user), _("Only moderators decide on submissions."))
@@ -276,6 +295,8 @@ def decide_revision(user, revision: Revision, decision: str, reason: str | None,
     reason = workflow.clean_reason(reason)
     if decision != "approve" and not reason:
         raise InvalidInput({"reason": _("Give a reason: the submitter will read it.")})
+    if decision == "approve":
+        _require_confirmation((revision.data or {}).get("risk_level"), confirm_prohibited)
     entry = get_entry(revision.entry_kind, revision.entry_id)
     action = REVISION_DECISIONS[decision]
     # Claim the revision first: a second moderator deciding at the same time fails here.
@@ -333,6 +354,8 @@ def _names_of(model, ids) -> str:
 
 def display_value(name: str, value) -> str:
     """A field's value as a reader understands it (labels, not codes)."""
+    if name in ai_card.ASSESSMENTS and value is None:
+        return _("Not stated")  # an answer of its own, unlike an empty text
     if value is None or value == [] or value == "":
         return ""
     if isinstance(value, bool):
@@ -377,12 +400,19 @@ def diff(kind: str, old: dict, new: dict) -> list[FieldChange]:
     changes = []
     for f in fields(SAVERS[kind][0]):
         before, after = old.get(f.name), new.get(f.name)
-        if (before or None) == (after or None):
+        if _same(before, after):
             continue
         shown_old, shown_new = display_value(f.name, before), display_value(f.name, after)
         words = _word_diff(shown_old, shown_new) if len(shown_old) + len(shown_new) < 40_000 else []
         changes.append(FieldChange(f.name, shown_old, shown_new, words))
     return changes
+
+
+def _same(before, after) -> bool:
+    # "No" and "not stated" are different answers, though both are falsy.
+    if isinstance(before, bool) or isinstance(after, bool):
+        return before is after
+    return (before or None) == (after or None)
 
 
 def revision_diff(revision: Revision) -> list[FieldChange]:
@@ -465,6 +495,13 @@ class QueueItem:
     revision: Revision | None = None
     report: Report | None = None
     own: bool = False  # the moderator's own submission: someone else reviews it
+
+    @property
+    def risk_warning(self) -> str | None:
+        """"high" or "unacceptable" when the (proposed) entry claims that risk: the queue says so."""
+        if self.revision is not None:
+            return ai_card.risk_warning((self.revision.data or {}).get("risk_level"))
+        return ai_card.risk_warning(getattr(self.entry, "risk_level", None))
 
 
 def queue(user, kind: str | None = None, submitter_id: int | None = None) -> list[QueueItem]:

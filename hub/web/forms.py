@@ -1,11 +1,16 @@
 """What every form of the hub shares: CSRF (Flask-WTF) and cleaned text."""
 from __future__ import annotations
 
+import re
+
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField, widgets
 
 from hub.text import clean_block, clean_line
+
+
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def strip_line(value):
@@ -27,22 +32,33 @@ class HubForm(FlaskForm):
         for name, message in errors.items():
             field = getattr(self, name, None) if name else None
             if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors) + [message]
+                if not field.errors:  # a field the form already found wrong shows that first problem
+                    field.errors = [message]
             else:
                 self.form_errors.append(message)
 
     @property
     def error_list(self) -> list[tuple[str | None, str]]:
-        """(field id or None, message) for the error summary at the top of the form."""
+        """(field id or None, message) for the error summary at the top of the form: every
+        error of every field, each message led by its field's name, so that the summary
+        alone says what to fix where ("Title: This field is required.")."""
         items = [(None, message) for message in self.form_errors]
         for field in self:
             # A group of radios or checkboxes (a fieldset, which cannot take the focus) is linked
             # by its first option, as GOV.UK does: following the link puts the focus in the group.
             options = list(field) if isinstance(field, (RadioField, SelectMultipleField)) else []
             target = options[0].id if options else field.id
+            name = _field_name(field)
             for message in field.errors if isinstance(field.errors, list) else []:
-                items.append((target, message))
+                items.append((target, f"{name}: {message}" if name else str(message)))
         return items
+
+
+def _field_name(field) -> str:
+    """The field's label without a closing "(optional)" or similar note; none for hidden fields."""
+    if field.type in ("CSRFTokenField", "HiddenField") or field.label is None:
+        return ""
+    return _TRAILING_NOTE.sub("", str(field.label.text)).strip()
 
 
 class CheckboxListField(SelectMultipleField):

@@ -26,7 +26,7 @@ PROJECT = {
     "stage": "pilot", "start_year": "2022", "end_year": "2025", "country": "", "techniques": ["nlp", "text-recognition"],
     "areas": ["digitisation"], "languages": ["fr", "en"], "website": "https://letters.example/",
     "repository_url": "https://git.example/letters", "code_licence": "MIT", "risk_level": "minimal",
-    "human_oversight": "A curator checks every transcription.", "dpia_done": "y",
+    "human_oversight": "A curator checks every transcription.", "dpia_done": "yes",
     "lessons_worked": "Small models.", "lessons_failed": "Faded ink.",
 }
 
@@ -100,7 +100,7 @@ def test_member_adds_organisation_and_project_which_is_published_and_then_public
     assert project.lead_organisation.id == organisation.id and [p.id for p in project.partners] == [partner.id]
     assert project.country == "FR"  # from the lead organisation when left empty
     assert sorted(t.id for t in project.topics) == ["digitisation", "nlp", "text-recognition"]
-    assert project.languages == ["fr", "en"] and project.dpia_done and not project.fria_done
+    assert project.languages == ["fr", "en"] and project.dpia_done is True and project.fria_done is None
     assert (project.start_year, project.end_year, project.risk_level) == (2022, 2025, "minimal")
 
     # Submitted from the project page: pending, and still not public.
@@ -170,7 +170,7 @@ def test_errors_are_shown_and_what_was_typed_is_kept(client, member, own_organis
     assert 'value="https://git.example/letters"' in html and "A curator checks every transcription.</textarea>" in html
     assert checked(html, "techniques", "nlp") and not checked(html, "techniques", "computer-vision")
     assert checked(html, "areas", "digitisation") and checked(html, "languages", "fr")
-    assert checked(html, "dpia_done", "y") and not checked(html, "fria_done", "y")
+    assert checked(html, "dpia_done", "yes") and checked(html, "fria_done", "not-stated")
     assert selected(html, "stage", "pilot") and selected(html, "risk_level", "minimal")
     assert selected(html, "lead_organisation_id", str(own_organisation.id))
     assert 'aria-invalid="true"' in html
@@ -206,7 +206,7 @@ def test_partner_not_in_the_directory_is_named_in_the_error(client, member, own_
     ("content_language", "<script>", "Not a valid choice"),
 ])
 def test_each_rule_gives_its_message(client, member, own_organisation, field, value, message):
-    data = {**PROJECT, "lead_organisation_id": own_organisation.id, "save": "1", field: value}
+    data = {**PROJECT, "lead_organisation_id": own_organisation.id, "submit": "1", field: value}
     response = post_form(client, "/submit/project", data)
     assert response.status_code == 200
     assert message in html_of(response)
@@ -255,7 +255,7 @@ def test_an_expert_profile_is_made_once_then_edited(client, member):
 
 def test_expert_needs_a_technique_or_an_area(client, member):
     response = post_form(client, "/submit/expert", {"display_name": "Mara", "bio": "Me.", "country": "",
-                                                     "organisation_id": "", "save": "1"})
+                                                     "organisation_id": "", "submit": "1"})
     assert "Choose at least one technique or area of expertise." in html_of(response)
     assert count(Expert) == 0
 

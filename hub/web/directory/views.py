@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from hub.directory import listing, vocabulary as vocab
+from hub.directory import ai_card, listing, vocabulary as vocab
 
 bp = Blueprint("directory", __name__)
 
@@ -40,7 +40,7 @@ def organisations():
 @bp.get("/projects/<slug>")
 def project(slug: str):
     entry = listing.get_for_view("project", slug, current_user)
-    return render_template("directory/project.html", entry=entry)
+    return render_template("directory/project.html", entry=entry, card=ai_card.card_of(entry))
 
 
 @bp.get("/experts/<slug>")

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
@@ -19,6 +19,10 @@ class DecisionForm(HubForm):
                            description=_l("Required when you request changes or reject. The submitter reads it "
                                           "in an email and on their submissions page."),
                            validators=[Length(max=REASON_MAX)])
+    # Shown only for a project its team calls prohibited; the service refuses to approve one without it.
+    confirm_prohibited = BooleanField(_l("I have read the justification and I confirm: publish this project "
+                                         "although its team assesses its risk as unacceptable (a practice "
+                                         "prohibited by Art. 5 of the AI Act)."))
     # The version of the item the moderator saw: a decision on a changed item is refused.
     version = HiddenField()
 

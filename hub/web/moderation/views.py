@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from hub.accounts.permissions import can_moderate
 from hub.db import transaction
-from hub.directory import listing
+from hub.directory import ai_card, listing
 from hub.directory.models import ENTRY_MODELS
 from hub.errors import InvalidInput
 from hub.extensions import limiter
@@ -72,18 +72,21 @@ def review_entry(kind: str, entry_id: int):
     if form.validate_on_submit():
         try:
             with transaction():
-                moderation.decide(current_user, entry, form.decision.data, form.reason.data, _version(form))
+                moderation.decide(current_user, entry, form.decision.data, form.reason.data, _version(form),
+                                  confirm_prohibited=form.confirm_prohibited.data)
         except InvalidInput as error:
             form.add_errors(error.errors)
         else:
             flash(_("Decision saved; the submitter has been told."), "success")
             return redirect(url_for("moderation.queue"))
     versions = moderation.versions(entry)
-    changes = moderation.diff(kind, versions[0].data, moderation.input_snapshot(entry)) if versions else []
+    snapshot = moderation.input_snapshot(entry)
+    changes = moderation.diff(kind, versions[0].data, snapshot) if versions else []
     return render_template("moderation/review_entry.html", entry=entry, form=form, label=_label_of(kind),
+                           risk=ai_card.risk_warning(snapshot.get("risk_level")),
                            submitter=moderation.submitter_of(entry), may_decide=can_review(current_user, entry),
                            changes=changes, previous=versions[0] if versions else None,
-                           snapshot=moderation.input_snapshot(entry), display=moderation.display_value,
+                           snapshot=snapshot, display=moderation.display_value,
                            ), 200 if not form.errors else 422
 
 
@@ -98,13 +101,14 @@ def review_revision(revision_id: int):
         try:
             with transaction():
                 moderation.decide_revision(current_user, revision, form.decision.data, form.reason.data,
-                                           _version(form))
+                                           _version(form), confirm_prohibited=form.confirm_prohibited.data)
         except InvalidInput as error:
             form.add_errors(error.errors)
         else:
             flash(_("Decision saved; the author has been told."), "success")
             return redirect(url_for("moderation.queue"))
     return render_template("moderation/review_revision.html", revision=revision, entry=entry, form=form,
+                           risk=ai_card.risk_warning((revision.data or {}).get("risk_level")),
                            changes=moderation.revision_diff(revision), label=_label_of(entry.kind),
                            may_decide=revision.author_id != current_user.id and revision.status.value == "pending"
                            ), 200 if not form.errors else 422

@@ -3,9 +3,10 @@ request, so vocabulary labels follow the interface language."""
 from __future__ import annotations
 
 from flask_babel import get_locale, lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
-from hub.directory import vocabulary as vocab
+from hub.directory import ai_card, vocabulary as vocab
 from hub.web.forms import CheckboxListField, HubForm, strip_block, strip_line
 
 
@@ -21,6 +22,21 @@ def _line(label, description=""):
 
 def _block(label, description=""):
     return TextAreaField(label, description=description, filters=[strip_block])
+
+
+class AnswerField(RadioField):
+    """A yes / no / not stated question of the AI card, as three radios; "not stated" is the default.
+    The service turns "yes", "no" and "not-stated" into True, False and None, and names any other
+    value sent as an error of this field."""
+
+    def __init__(self, label, **kwargs):
+        choices = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No")),
+                   SelectChoice("not-stated", _l("Not stated"))]
+        super().__init__(label, choices=choices, default="not-stated", validate_choice=False, **kwargs)
+
+    def process_data(self, value):
+        # An entry's stored answer (True, False or None) as the radio to check.
+        super().process_data({True: "yes", False: "no", None: "not-stated"}.get(value, value))
 
 
 class EntryForm(HubForm):
@@ -41,6 +57,9 @@ class EntryForm(HubForm):
             if field is not None and facet:
                 field.choices = ([] if isinstance(field, CheckboxListField) or name == "risk_level" else choose) + \
                     vocab.choices(facet)
+        if hasattr(self, "risk_level"):
+            # "Not yet assessed" first: what a member leaves untouched must not claim a risk level.
+            self.risk_level.choices.sort(key=lambda choice: choice[0] != ai_card.NOT_ASSESSED)
         if hasattr(self, "country"):
             self.country.choices = choose + vocab.country_choices()
         if hasattr(self, "languages"):
@@ -103,12 +122,14 @@ class ProjectForm(EntryForm):
     code_licence = _line(_l("Licence of the code (optional)"), _l("For example MIT, GPL-3.0 or Apache-2.0."))
     data_sources = _block(_l("Data used (optional)"), _l("Which collections, datasets or models the project uses."))
     data_rights = _block(_l("Data rights (optional)"), _l("Licences, copyright and personal data in that data."))
-    risk_level = SelectField(_l("EU AI Act risk level, as you assess it"))
-    risk_justification = _block(_l("Why this risk level (optional)"))
+    risk_level = SelectField(_l("EU AI Act risk level, as you assess it"), default=ai_card.NOT_ASSESSED)
+    risk_justification = _block(_l("Why this risk level"),
+                                _l("Required for a high or unacceptable risk: which use, and which article or "
+                                   "annex of the AI Act makes it so."))
     human_oversight = _block(_l("Human oversight (optional)"), _l("Who checks the system's output, and how."))
-    dpia_done = BooleanField(_l("A data protection impact assessment was made"))
-    fria_done = BooleanField(_l("A fundamental-rights impact assessment was made"))
-    bias_review_done = BooleanField(_l("A bias review was made"))
+    dpia_done = AnswerField(_l("Was a data protection impact assessment made?"))
+    fria_done = AnswerField(_l("Was a fundamental-rights impact assessment made?"))
+    bias_review_done = AnswerField(_l("Was a bias review made?"))
     assessment_notes = _block(_l("Notes on the assessments (optional)"))
     hosting = _block(_l("Where it runs (optional)"), _l("For example: our own servers, a European cloud provider."))
     compute = _block(_l("Compute used (optional)"), _l("For example: GPU hours for training, energy estimates."))

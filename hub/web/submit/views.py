@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from hub.db import transaction
-from hub.directory import duplicates, listing, services
+from hub.directory import duplicates, listing, memberships, services
 from hub.directory.models import ENTRY_MODELS, Entry
 from hub.directory.permissions import can_edit
 from hub.errors import Conflict, InvalidInput, PermissionDenied
@@ -20,6 +20,8 @@ from hub.web.submit.forms import FORMS
 bp = Blueprint("submit", __name__)
 
 KINDS = tuple(FORMS)
+# Kinds led by one of the member's organisations: a member without one is shown how to get one first.
+NEEDS_ORGANISATION = ("project",)
 
 
 def _kind_or_404(kind: str) -> str:
@@ -59,24 +61,37 @@ def _input_from(kind: str, form):
     return input_class(**values)
 
 
+class _FormErrors(Exception):
+    """The form found errors of its own: the service's checks ran, but nothing is kept."""
+
+
 def _edit(kind: str, entry: Entry | None):
     form = _form_for(kind, entry)
     found: list[duplicates.Duplicate] = []
-    if form.validate_on_submit():
-        submit = "submit" in request.form
-        # A new entry that looks like an existing one is shown with it first; the
-        # member may still save it by confirming that it is not a duplicate.
-        if entry is None and not form.not_duplicate.data:
-            found = duplicates.duplicates_of_input(kind, _input_from(kind, form), viewer=current_user)
-        if not found:
-            try:
-                with transaction():
-                    saved = moderation.save_entry(current_user, kind, _input_from(kind, form), entry, submit=submit)
-            except (InvalidInput, Conflict) as error:
-                form.add_errors(error.errors if isinstance(error, InvalidInput) else {"": error.message})
-            else:
-                flash(_saved_message(saved, submit), "success")
-                return redirect(url_for(f"directory.{kind}", slug=saved.entry.slug))
+    if form.is_submitted():
+        form.validate()  # the form's own errors (a choice it never offered) ...
+        if "csrf_token" not in form.errors:
+            # "Save as draft" keeps whatever was typed, required fields left empty included;
+            # "Submit for review" needs them. Refused input is refused either way.
+            submit = "submit" in request.form
+            data = _input_from(kind, form)
+            # A new entry that looks like an existing one is shown with it first; the
+            # member may still save it by confirming that it is not a duplicate.
+            if entry is None and not form.not_duplicate.data and not form.errors:
+                found = duplicates.duplicates_of_input(kind, data, viewer=current_user)
+            if not found:
+                try:
+                    with transaction():
+                        saved = moderation.save_entry(current_user, kind, data, entry, submit=submit)
+                        if form.errors:
+                            raise _FormErrors()  # ... shown with the service's at once, and rolled back
+                except (InvalidInput, Conflict) as error:
+                    form.add_errors(error.errors if isinstance(error, InvalidInput) else {"": error.message})
+                except _FormErrors:
+                    pass
+                else:
+                    flash(_saved_message(saved, submit), "success")
+                    return redirect(url_for(f"directory.{kind}", slug=saved.entry.slug))
     return render_template(f"submit/{kind}.html", form=form, entry=entry, kind=kind,
                            organisations=listing.user_organisations(current_user),
                            revision=moderation.open_revision(entry) if entry else None, duplicates=found)
@@ -102,6 +117,10 @@ def new(kind: str):
         return redirect(url_for("accounts.account"))
     if kind == "expert" and services.own_expert_profile(current_user):
         return redirect(url_for("submit.edit", kind="expert", entry_id=services.own_expert_profile(current_user).id))
+    if (kind in NEEDS_ORGANISATION and request.method == "GET" and not request.args.get("without_organisation")
+            and not listing.user_organisations(current_user)):
+        return render_template("submit/organisation_first.html", kind=kind,
+                               membership=memberships.overview(current_user))
     return _edit(kind, None)
 
 
