@@ -281,7 +281,7 @@ BAD_LINES = {
     "huge line": (project_line(description="x" * 2_000_000), "description: Use at most 20000 characters"),
     "huge number": ('{"type": "project", "start_year": ' + "9" * 5_000 + "}", "not valid JSON (Exceeds the limit"),
     "lone surrogate": ('{"type": "project", "title": "Ship \\ud800"}', "half of a surrogate pair"),
-    "yes/no as text": (project_line(dpia_done="false"), "dpia_done: use true or false"),
+    "yes/no as text": (project_line(dpia_done="false"), "dpia_done: use true, false or null"),
     "unknown resource type": (resource_line(resource_type="podcast"), "type: Choose one of the options"),
     "expert without topics": (expert_line(techniques=[], areas=[]), "techniques: Choose at least one"),
     "half a coordinate": (organisation_line(latitude=52.1), "longitude: Give both latitude and longitude"),

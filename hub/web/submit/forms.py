@@ -75,8 +75,12 @@ class EntryForm(HubForm):
                 (self.content_language.data, vocab.language_name(self.content_language.data)))
         for name in ("lead_organisation_id", "organisation_id"):
             if hasattr(self, name):
-                none = [] if name == "lead_organisation_id" and organisations else [("", _l("None"))]
+                # A draft may leave the lead to be chosen later; submitting it needs one (the service says so).
+                none = [("", _l("Choose…"))] if name == "lead_organisation_id" else [("", _l("None"))]
                 getattr(self, name).choices = none + [(o.id, o.name) for o in organisations]
+        if hasattr(self, "lead_organisation_id") and self.lead_organisation_id.data is None and \
+                not self.is_submitted() and len(organisations) == 1:
+            self.lead_organisation_id.data = organisations[0].id  # the member's only organisation
         if hasattr(self, "contact_ids"):
             self.contact_ids.choices = [(e.id, e.display_name) for e in contact_candidates]
 

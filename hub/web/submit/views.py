@@ -145,8 +145,17 @@ def change_status(kind: str, entry_id: int, action: str):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    with transaction():
-        moderation.change_status(current_user, entry, action, expected_version=_version())
+    try:
+        with transaction():
+            moderation.change_status(current_user, entry, action, expected_version=_version())
+    except InvalidInput as error:
+        # A draft saved incomplete: the edit form is where to complete it, and the errors say what.
+        labels = FORMS[kind]()
+        names = [getattr(labels, name).label.text if hasattr(labels, name) else message
+                 for name, message in error.errors.items()]
+        flash(_("Complete the required fields before you submit: %(fields)s.", fields=", ".join(map(str, names))),
+              "error")
+        return redirect(url_for("submit.edit", kind=kind, entry_id=entry.id))
     flash({"submit": _("Submitted for review. A moderator will look at it soon."),
            "resubmit": _("Submitted for review. A moderator will look at it soon."),
            "withdraw": _("Withdrawn from review. It is a draft again."),
