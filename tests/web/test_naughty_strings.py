@@ -199,7 +199,8 @@ def test_organisation_form_with_naughty_strings(client):
         if response.status_code == 302 and s in SOME_SCRIPT_PAYLOADS:
             check_entry_page(poster, response, s, clean_line(s))
     saved = created(Organisation, first)
-    expected = [s for s in NAUGHTY if clean_line(s) and len(clean_line(s)) <= 200]  # city, region: 200
+    # A draft keeps whatever was typed, an empty name too; too long is refused all the same.
+    expected = [s for s in NAUGHTY if len(clean_line(s)) <= 200]  # city, region: 200
     assert [o.name for o in saved] == [clean_line(s) for s in expected]
     for organisation, s in zip(saved, expected):
         assert organisation.description == (clean_block(s) or None) and organisation.status is EntryStatus.DRAFT
@@ -240,7 +241,7 @@ def test_project_form_with_naughty_strings(client, project_member):
         if response.status_code == 302 and SCRIPT_PAYLOAD.search(s):
             check_entry_page(poster, response, s, clean_line(s))
     saved = created(Project, first)
-    expected = [s for s in NAUGHTY if clean_line(s) and len(clean_line(s)) <= 100]  # code_licence: 100
+    expected = [s for s in NAUGHTY if len(clean_line(s)) <= 100]  # code_licence: 100; drafts may lack a title
     assert [p.title for p in saved] == [clean_line(s) for s in expected]
     for project, s in zip(saved, expected):
         assert project.summary == clean_line(s) and project.description == clean_block(s)
@@ -271,7 +272,7 @@ def test_expert_form_with_naughty_strings(client):
         if response.status_code == 302 and s in SOME_SCRIPT_PAYLOADS:
             check_entry_page(poster, response, s, clean_line(s))
     saved = created(Expert, first)
-    expected = [s for s in NAUGHTY if clean_line(s) and len(clean_line(s)) <= 120]
+    expected = [s for s in NAUGHTY if len(clean_line(s)) <= 120]  # a draft may lack a name
     assert [e.display_name for e in saved] == [clean_line(s) for s in expected]
     for expert, s in zip(saved, expected):
         assert expert.role_title == clean_line(s) and expert.bio == clean_block(s)
@@ -290,7 +291,7 @@ def test_resource_form_with_naughty_strings(client):
         if response.status_code == 302 and s in SOME_SCRIPT_PAYLOADS:
             check_entry_page(poster, response, s, clean_line(s))
     saved = created(Resource, first)
-    expected = [s for s in NAUGHTY if clean_line(s) and len(clean_line(s)) <= 100]  # licence: 100
+    expected = [s for s in NAUGHTY if len(clean_line(s)) <= 100]  # licence: 100; a draft may lack a title
     assert [r.title for r in saved] == [clean_line(s) for s in expected]
     shown_in_list(client, "/resources", Resource, first, [r.title for r in saved])
 
@@ -300,6 +301,48 @@ def test_resource_form_with_naughty_strings(client):
         response = poster.post("/submit/resource", {**safe, **values}, values)
         if response.status_code == 200:
             check_typed_values_kept(response, values)
+
+
+def test_the_ai_card_questions_with_naughty_strings(client, project_member):
+    """Every string as the justification of a high risk, and as the answer to each yes / no /
+    not stated question: a message next to the field, the justification typed kept, never a 500."""
+    user, lead = project_member
+    poster = FormPoster(client, "/submit/project")
+    base = {"title": "Risky", "summary": "S.", "description": "D.", "lead_organisation_id": lead.id,
+            "stage": "pilot", "country": "", "techniques": ["nlp"], "risk_level": "high", "submit": "1",
+            "not_duplicate": "y"}
+    answers = {"yes", "no", "not-stated", ""}
+    for s in NAUGHTY:
+        response = poster.post("/submit/project", {**base, "risk_justification": s, "dpia_done": s,
+                                                   "fria_done": s, "bias_review_done": s}, s)
+        html = response.get_data(as_text=True)
+        refused_answer = clean_line(s).lower() not in answers | {"y", "true", "false"}
+        if response.status_code == 302:
+            assert clean_block(s) and not refused_answer, s
+            continue
+        if not clean_block(s):
+            assert 'id="risk_justification-error"' in html, s
+        if refused_answer:
+            assert re.search(r'id="dpia_done-error"[^>]*>.*?Choose yes, no or not stated\.', html, re.S), s
+        if clean_block(s) and len(clean_block(s)) <= 4_000:
+            assert f"{escape(clean_block(s))}</textarea>" in html, s
+
+
+@pytest.mark.parametrize("field, value", [
+    ("risk_level", "<script>alert(1)</script>"), ("risk_level", "maybe"), ("risk_level", "x" * 10_000),
+    ("dpia_done", "maybe"), ("fria_done", "<script>alert(1)</script>"), ("bias_review_done", "no\x00pe"),
+    ("bias_review_done", "ｙｅｓ"),
+])
+def test_nonsense_values_of_the_card_get_a_message_next_to_the_field(client, project_member, field, value):
+    user, lead = project_member
+    poster = FormPoster(client, "/submit/project")
+    response = poster.post("/submit/project", {
+        "title": "Nonsense", "summary": "S.", "description": "D.", "lead_organisation_id": lead.id,
+        "stage": "pilot", "country": "", "techniques": ["nlp"], "risk_level": "minimal", "save": "1",
+        "human_oversight": "Kept", field: value}, value)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'id="{field}-error"' in html
+    assert "Kept</textarea>" in html and last_id(Project) == 0
 
 
 def test_every_string_in_every_constrained_field_of_the_services():
