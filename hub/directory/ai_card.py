@@ -73,6 +73,15 @@ class Card:
         return any(f.key == key for f in self.stated)
 
 
+CARD_KIND = "project"  # the one kind of entry that has a card
+
+
+def card_for(kind: str, data) -> Card | None:
+    """The card of an entry, or of its proposed changes (anything with the Project's field names,
+    such as a ProjectInput); None for kinds without a card."""
+    return card_of(data) if kind == CARD_KIND else None
+
+
 def card_of(project) -> Card:
     """The card's groups split into stated (in card order) and missing (the counted ones only)."""
     stated = tuple(f for f in CARD if f.is_stated(project))

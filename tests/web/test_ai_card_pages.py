@@ -336,3 +336,32 @@ def test_the_field_comparison_shows_not_stated(client, lead, moderator, member):
     row = re.search(r"<tr>\s*<th scope=\"row\">Was a data protection impact assessment made\?</th>.*?</tr>", html,
                     re.S).group(0)
     assert "No" in row and "Not stated" in row
+
+
+def test_incomplete_changes_to_a_published_project_wait_as_a_draft(client, member, lead):
+    from hub.moderation.services import open_revision
+
+    project = make_project(lead, owner=member, status=EntryStatus.PUBLISHED, title="Published ledgers")
+    response = post_form(client, f"/edit/project/{project.id}", {**BASE, "title": "", "lead_organisation_id": lead.id,
+                                                                 "save": "1"})
+    assert response.status_code == 302, html_of(response)
+    revision = open_revision(project)
+    assert revision.status.value == "draft" and revision.data["title"] == ""
+    page = html_of(client.get(f"/projects/{project.slug}"))
+    response = client.post(f"/edit/project/{project.id}/revision/submit", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/edit/project/{project.id}")
+    db.session.refresh(revision)
+    assert revision.status.value == "draft" and project.title == "Published ledgers"
+    assert "Complete the required fields before you submit: Title." in html_of(client.get(response.headers["Location"]))
+
+
+def test_the_review_page_says_what_the_card_leaves_unstated(client, lead, moderator):
+    project = risky(lead, "minimal", "Reading ledgers")
+    project.human_oversight = "A curator checks."
+    db.session.commit()
+    login_as(client, moderator)
+    html = html_of(client.get(f"/moderation/project/{project.id}"))
+    assert ("AI card: not stated yet: assessments made, data and rights, environmental footprint, open source, "
+            "lessons learned.") in html
+    organisation = make_organisation(status=EntryStatus.PENDING)
+    assert "AI card" not in html_of(client.get(f"/moderation/organisation/{organisation.id}"))

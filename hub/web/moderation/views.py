@@ -83,7 +83,7 @@ def review_entry(kind: str, entry_id: int):
     snapshot = moderation.input_snapshot(entry)
     changes = moderation.diff(kind, versions[0].data, snapshot) if versions else []
     return render_template("moderation/review_entry.html", entry=entry, form=form, label=_label_of(kind),
-                           risk=ai_card.risk_warning(snapshot.get("risk_level")),
+                           risk=ai_card.risk_warning(snapshot.get("risk_level")), card=ai_card.card_for(kind, entry),
                            submitter=moderation.submitter_of(entry), may_decide=can_review(current_user, entry),
                            changes=changes, previous=versions[0] if versions else None,
                            snapshot=snapshot, display=moderation.display_value,
@@ -109,6 +109,7 @@ def review_revision(revision_id: int):
             return redirect(url_for("moderation.queue"))
     return render_template("moderation/review_revision.html", revision=revision, entry=entry, form=form,
                            risk=ai_card.risk_warning((revision.data or {}).get("risk_level")),
+                           card=ai_card.card_for(entry.kind, moderation.revision_input(revision)),
                            changes=moderation.revision_diff(revision), label=_label_of(entry.kind),
                            may_decide=revision.author_id != current_user.id and revision.status.value == "pending"
                            ), 200 if not form.errors else 422

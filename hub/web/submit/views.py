@@ -149,13 +149,7 @@ def change_status(kind: str, entry_id: int, action: str):
         with transaction():
             moderation.change_status(current_user, entry, action, expected_version=_version())
     except InvalidInput as error:
-        # A draft saved incomplete: the edit form is where to complete it, and the errors say what.
-        labels = FORMS[kind]()
-        names = [getattr(labels, name).label.text if hasattr(labels, name) else message
-                 for name, message in error.errors.items()]
-        flash(_("Complete the required fields before you submit: %(fields)s.", fields=", ".join(map(str, names))),
-              "error")
-        return redirect(url_for("submit.edit", kind=kind, entry_id=entry.id))
+        return _complete_first(kind, entry, error)
     flash({"submit": _("Submitted for review. A moderator will look at it soon."),
            "resubmit": _("Submitted for review. A moderator will look at it soon."),
            "withdraw": _("Withdrawn from review. It is a draft again."),
@@ -173,11 +167,24 @@ def revision_action(kind: str, entry_id: int, action: str):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    with transaction():
-        (moderation.submit_revision if action == "submit" else moderation.withdraw_revision)(current_user, revision)
+    try:
+        with transaction():
+            (moderation.submit_revision if action == "submit" else moderation.withdraw_revision)(current_user,
+                                                                                                 revision)
+    except InvalidInput as error:
+        return _complete_first(kind, entry, error)
     flash(_("Your changes are waiting for review.") if action == "submit" else _("Your changes are withdrawn."),
           "success")
     return redirect(url_for(f"directory.{kind}", slug=entry.slug))
+
+
+def _complete_first(kind: str, entry: Entry, error: InvalidInput):
+    """A draft saved incomplete cannot go to review: back to its form, with the fields to complete named."""
+    form = FORMS[kind]()
+    names = [str(getattr(form, name).label.text) if hasattr(form, name) else message
+             for name, message in error.errors.items()]
+    flash(_("Complete the required fields before you submit: %(fields)s.", fields=", ".join(names)), "error")
+    return redirect(url_for("submit.edit", kind=kind, entry_id=entry.id))
 
 
 def _version() -> int | None:
