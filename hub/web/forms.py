@@ -38,11 +38,11 @@ class HubForm(FlaskForm):
                 self.form_errors.append(message)
 
     @property
-    def error_list(self) -> list[tuple[str | None, str]]:
-        """(field id or None, message) for the error summary at the top of the form: every
-        error of every field, each message led by its field's name, so that the summary
-        alone says what to fix where ("Title: This field is required.")."""
-        items = [(None, message) for message in self.form_errors]
+    def error_list(self) -> list[tuple[str | None, str, str]]:
+        """(field id or None, field name or "", message) for the error summary at the top of the
+        form: every error of every field, each named by its field, so that the summary alone says
+        what to fix where ("Title: This field is required.")."""
+        items = [(None, "", message) for message in self.form_errors]
         for field in self:
             # A group of radios or checkboxes (a fieldset, which cannot take the focus) is linked
             # by its first option, as GOV.UK does: following the link puts the focus in the group.
@@ -50,13 +50,14 @@ class HubForm(FlaskForm):
             target = options[0].id if options else field.id
             name = _field_name(field)
             for message in field.errors if isinstance(field.errors, list) else []:
-                items.append((target, f"{name}: {message}" if name else str(message)))
+                items.append((target, name, str(message)))
         return items
 
 
 def _field_name(field) -> str:
-    """The field's label without a closing "(optional)" or similar note; none for hidden fields."""
-    if field.type in ("CSRFTokenField", "HiddenField") or field.label is None:
+    """The field's label without a closing "(optional)" or similar note. None for hidden fields,
+    nor for a single checkbox, whose label is a sentence that its message names already."""
+    if field.type in ("CSRFTokenField", "HiddenField", "BooleanField") or field.label is None:
         return ""
     return _TRAILING_NOTE.sub("", str(field.label.text)).strip()
 

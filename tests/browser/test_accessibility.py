@@ -110,7 +110,8 @@ FORM_ERRORS = """() => {
   for (const link of links) {
     const id = decodeURIComponent(link.getAttribute('href').slice(1));
     const target = document.getElementById(id);
-    const message = link.textContent.trim();
+    // The link names the field, then repeats the message shown next to it.
+    const message = (link.querySelector('.error-summary-message') || link).textContent.trim();
     if (!target) { problems.push(`no element #${id} for "${message}"`); continue; }
     if (!target.matches('input, select, textarea')) { problems.push(`#${id} is not a form control`); continue; }
     // A radio or checkbox of a group: every option is invalid, and the group (a fieldset) is described.
