@@ -167,6 +167,9 @@ class Generator:
             "languages": [lang] + (["en"] if lang != "en" and rng.random() < 0.5 else []),
             "risk_level": rng.choice(self.risks),
         }
+        if record["risk_level"] in ("high", "unacceptable"):
+            # The hub refuses these without a justification; a fixed text leaves the random sequence as it was.
+            record["risk_justification"] = f"{lead} assessed the use against Art. 5, Art. 6 and Annex III."
         if rng.random() < 0.8:
             record["url"] = f"https://{lead.split()[-1].lower()}.example.org/projects/{number}"
         if rng.random() < 0.5:
