@@ -261,6 +261,7 @@ class _Matcher:
         self.by_url_title: dict[tuple[str, str], int] = {}
         self.by_url: dict[str, list[int]] = {}
         self.by_title: dict[str, int] = {}
+        self.by_title_and_city: dict[tuple[str, str], int] = {}
         self.city_of: dict[int, str] = {}
         self.taken: dict[int, Any] = {}  # entry id -> the line key that matched it
 
@@ -289,6 +290,7 @@ class _Matcher:
         self.by_title.setdefault(self.key(title), entry_id)
         if city:
             self.city_of[entry_id] = fold(city)
+            self.by_title_and_city.setdefault((self.key(title), fold(city)), entry_id)
 
     def match(self, title: str, url: str | None, external_id: str | None = None, identifiers=(),
               city: str | None = None) -> int | None:
@@ -299,9 +301,12 @@ class _Matcher:
         looser = []
         if url and len(self.by_url.get(url, ())) == 1:
             looser.append(self.by_url[url][0])
-        by_name = self.by_title.get(self.key(title))
-        if by_name is not None and not (city and self.city_of.get(by_name, fold(city)) != fold(city)):
-            looser.append(by_name)
+        by_name = self.by_title_and_city.get((self.key(title), fold(city))) if city else None
+        if by_name is None:
+            by_name = self.by_title.get(self.key(title))
+            if by_name is not None and city and self.city_of.get(by_name, fold(city)) != fold(city):
+                by_name = None
+        looser.append(by_name)
         key = (url, self.key(title))
         for target in looser:
             if target is not None and self.taken.setdefault(target, key) == key:
