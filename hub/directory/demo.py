@@ -173,6 +173,18 @@ def demo_lines(museums: bool = True) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False)
 
 
+CITED_PAGES_HEADING = "## Pages cited for facts"
+
+
+def licence_notes() -> tuple[str, str]:
+    """hub/data/LICENCES.md, the one place the sources and their licences are listed, as two
+    Markdown parts for the about page: the data and their licences, then the pages cited for facts."""
+    text = (DATA / "LICENCES.md").read_text(encoding="utf-8")
+    text = text.split("\n", 1)[1] if text.startswith("# ") else text  # the page has its own title
+    data, _, cited = text.partition(CITED_PAGES_HEADING)
+    return data.strip(), cited.strip()
+
+
 def directory_is_empty() -> bool:
     return db.session.scalar(db.select(Organisation.id).limit(1)) is None
 

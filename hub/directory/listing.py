@@ -185,7 +185,7 @@ def country_counts() -> list[tuple[str, int]]:
                .group_by(column)
                for column, status in ((Organisation.country, Organisation.status),
                                       (Project.country, Project.status), (Expert.country, Expert.status))]
-    queries.append(sa.select(Organisation.country, sa.func.count())
+    queries.append(sa.select(Organisation.country, sa.func.count()).select_from(Resource)
                    .join(Organisation, Resource.organisation_id == Organisation.id)
                    .where(Resource.status == EntryStatus.PUBLISHED, Organisation.country.is_not(None))
                    .group_by(Organisation.country))

@@ -222,3 +222,19 @@ def test_the_demo_pages_show_sources_experts_as_fictional_and_french_resources(c
     page = client.get("/countries/FR").get_data(as_text=True)
     resources = re.search(r'id="section-resource">[^<]*<span class="count">([\d,]+)</span>', page)
     assert resources and int(resources.group(1).replace(",", "")) >= 10
+
+
+# --- licences ------------------------------------------------------------------------------
+
+
+def test_every_source_is_listed_with_its_licence_and_the_about_page_shows_the_same(client):
+    notes = (vocab.DATA_DIR / "LICENCES.md").read_text(encoding="utf-8")
+    for record in records("project") + [r for r in records("resource") if r["resource_type"] != "dataset"]:
+        assert f"<{record['source_url']}>" in notes, record["title"]
+    credits = ["Data downloaded from the Mapping Museums website at www.mappingmuseums.org",
+               "Licence Ouverte / Etalab 2.0", "HTR-United catalogue, CC0 1.0", "awesome-ai4lam", "CC0 1.0"]
+    assert all(credit in notes for credit in credits)
+
+    page = client.get("/about").get_data(as_text=True)
+    assert all(credit in page for credit in credits)
+    assert 'href="https://pro.europeana.eu/post/training-our-image-classification-model"' in page
