@@ -44,10 +44,11 @@ def is_web_url(value: str) -> bool:
 
 
 def year_range(start: int | str | None, end: int | str | None = None, *, bc: str = "BC", ad: str = "AD") -> str:
-    """A span of years as readers write it: "1500–1600", "250–230 BC", "50 BC–AD 20", "2019–".
+    """A span of years as readers write it: "1500–1600", "250–230 BC", "50 BC–20 AD", "2019–".
 
     Years before the common era are stored as negative numbers; they are never shown with a
-    minus sign. "AD" is added only where a span crosses into the common era. An open end shows
+    minus sign. The era after the year is named only where a span crosses into the common era
+    (after the year, as most of the hub's languages write it: "20 AD", "20 apr. J.-C."). An open end shows
     a dash ("2019–"), an unknown start an ellipsis ("…–2020")."""
     def year(value) -> int | None:
         try:
@@ -66,5 +67,5 @@ def year_range(start: int | str | None, end: int | str | None = None, *, bc: str
     if first < 0 and last < 0:
         return f"{abs(first)}–{abs(last)} {bc}"
     if first < 0:
-        return f"{abs(first)} {bc}–{ad} {last}"
+        return f"{abs(first)} {bc}–{last} {ad}"
     return f"{first}–{last}"

@@ -169,7 +169,7 @@ def test_no_text_shows_a_year_with_a_minus_sign():
 
 
 @pytest.mark.parametrize("start, end, shown", [
-    (-250, -230, "250–230 BC"), (-50, 20, "50 BC–AD 20"), (1500, 1600, "1500–1600"), ("800", "1500", "800–1500"),
+    (-250, -230, "250–230 BC"), (-50, 20, "50 BC–20 AD"), (1500, 1600, "1500–1600"), ("800", "1500", "800–1500"),
     (2019, None, "2019–"), (None, 2020, "…–2020"), (2019, 2019, "2019"), (-300, None, "300 BC–"), (None, None, ""),
 ])
 def test_a_span_of_years_reads_as_readers_write_it(start, end, shown):
