@@ -41,3 +41,31 @@ def is_web_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and "." in (parts.hostname or "")
+
+
+def year_range(start: int | str | None, end: int | str | None = None, *, bc: str = "BC", ad: str = "AD") -> str:
+    """A span of years as readers write it: "1500–1600", "250–230 BC", "50 BC–20 AD", "2019–".
+
+    Years before the common era are stored as negative numbers; they are never shown with a
+    minus sign. The era after the year is named only where a span crosses into the common era
+    (after the year, as most of the hub's languages write it: "20 AD", "20 apr. J.-C."). An open end shows
+    a dash ("2019–"), an unknown start an ellipsis ("…–2020")."""
+    def year(value) -> int | None:
+        try:
+            return int(str(value).strip()) if value not in (None, "") else None
+        except ValueError:
+            return None
+
+    first, last = year(start), year(end)
+    if first is None and last is None:
+        return ""
+    if first is None:
+        return f"…–{abs(last)} {bc}" if last < 0 else f"…–{last}"
+    if last is None or last == first:
+        shown = f"{abs(first)} {bc}" if first < 0 else str(first)
+        return f"{shown}–" if last is None else shown
+    if first < 0 and last < 0:
+        return f"{abs(first)}–{abs(last)} {bc}"
+    if first < 0:
+        return f"{abs(first)} {bc}–{last} {ad}"
+    return f"{first}–{last}"

@@ -4,7 +4,9 @@ Every line is checked first with the same rules as the forms; a file with any
 bad line changes nothing unless `skip_invalid`. Then the entries are written
 in bulk (a few statements per thousand rows), matched to existing entries by
 external id, then by URL, then by type and title, so that importing the same
-file again updates instead of duplicating.
+file again updates instead of duplicating. An organisation is also found by its
+ISIL or Wikidata QID, and its name is compared folded (case, accents and
+punctuation aside): one institution is one organisation, however a file spells it.
 """
 from __future__ import annotations
 
@@ -18,13 +20,14 @@ import sqlalchemy as sa
 
 from hub.db import db, utcnow
 from hub.directory import ai_card, services
+from hub.directory.duplicates import fold
 from hub.directory.models import (
     Entry, EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource, expert_topics, project_topics,
     resource_topics,
 )
 from hub.errors import InvalidInput
 from hub.search import services as search
-from hub.text import clean_line
+from hub.text import clean_line, is_web_url
 
 KINDS = ("organisation", "project", "expert", "resource")
 CHUNK = 2_000
@@ -68,6 +71,7 @@ class _Prepared:
     source: str | None = None
     organisation_names: list[str] = field(default_factory=list)  # projects: lead first
     is_example: bool = False
+    source_url: str | None = None  # projects and resources: the page their facts were read from
 
 
 # Fields a line may carry, beyond "type", per kind: the Input's fields with
@@ -81,9 +85,9 @@ _INPUTS = {
 _NOT_IMPORTED = {"lead_organisation_id", "partner_names", "contact_ids", "organisation_id"}
 _EXTRA = {
     "organisation": {"url", "external_id", "source", "organisation_type"},
-    "project": {"url", "organisations"},
+    "project": {"url", "organisations", "source_url"},
     "expert": {"organisation", "is_example"},
-    "resource": {"organisation", "resource_type"},
+    "resource": {"organisation", "resource_type", "source_url"},
 }
 
 
@@ -146,6 +150,12 @@ def prepare(line_number: int, record: Any) -> _Prepared:
             extra["is_example"] = bool(record.get("is_example"))
     if kind == "resource":
         values["type"] = record.get("resource_type")
+    if kind in ("project", "resource") and record.get("source_url") is not None:
+        source_url = record["source_url"]
+        if not isinstance(source_url, str) or not is_web_url(source_url.strip()):
+            raise InvalidInput({"source_url": "a full web address starting with https:// or http://, "
+                                              "at most 500 characters"})
+        extra["source_url"] = source_url.strip()
     try:
         data = _INPUTS[kind](**values).cleaned()
     except TypeError as error:
@@ -215,49 +225,90 @@ def _key(text: str | None) -> str:
     return (text or "").strip().lower()
 
 
+def organisation_key(name: str | None) -> str:
+    """The form in which organisation names are compared: "Musée d'Orsay" and "MUSEE D ORSAY" are one."""
+    return fold(name or "")
+
+
+def identifiers_of(data) -> tuple[tuple[str, str], ...]:
+    """An organisation's ISIL and Wikidata QID, as keys that name one institution wherever it is listed."""
+    found = []
+    if getattr(data, "isil", None):
+        found.append(("isil", data.isil.strip().casefold()))
+    if getattr(data, "wikidata_qid", None):
+        found.append(("qid", data.wikidata_qid.strip().upper()))
+    return tuple(found)
+
+
 class _Matcher:
-    """Finds the existing entry a line describes: by external id; else by URL and
-    title together; else by a URL that only one entry has (a renamed entry);
-    else by title. Different entries may share a URL (several models on one page).
+    """Finds the existing entry a line describes: by external id; else (organisations) by
+    ISIL or Wikidata QID; else by URL and title together; else by a URL that only one
+    entry has (a renamed entry); else by title. Different entries may share a URL
+    (several models on one page).
+
+    Titles are compared through `key` (organisations: folded, so case, accents and
+    punctuation do not make two). Two organisations of one name in different cities
+    (the many "musée municipal") are not matched by name.
 
     The looser rules (URL alone, title alone) never take an entry that another
     line of the same file matches exactly, or that a line with another URL or
     title already took: otherwise two lines would merge into one entry and one
     of them would be lost. `reserve()` every line first, then `match()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: Callable[[str | None], str] = _key) -> None:
+        self.key = key
         self.by_external: dict[str, int] = {}
+        self.by_identifier: dict[tuple[str, str], int] = {}
         self.by_url_title: dict[tuple[str, str], int] = {}
         self.by_url: dict[str, list[int]] = {}
         self.by_title: dict[str, int] = {}
+        self.by_title_and_city: dict[tuple[str, str], int] = {}
+        self.city_of: dict[int, str] = {}
         self.taken: dict[int, Any] = {}  # entry id -> the line key that matched it
 
-    def reserve(self, title: str, url: str | None, external_id: str | None = None) -> None:
-        target = self.by_external.get(external_id) if external_id else \
-            self.by_url_title.get((url, _key(title))) if url else None
-        if target is not None:
-            self.taken.setdefault(target, external_id or (url, _key(title)))
+    def _exact(self, title: str, url: str | None, external_id: str | None, identifiers) -> int | None:
+        if external_id and external_id in self.by_external:
+            return self.by_external[external_id]
+        for identifier in identifiers:
+            if identifier in self.by_identifier:
+                return self.by_identifier[identifier]
+        return self.by_url_title.get((url, self.key(title))) if url and not external_id else None
 
-    def add(self, entry_id: int, title: str, url: str | None, external_id: str | None) -> None:
+    def reserve(self, title: str, url: str | None, external_id: str | None = None, identifiers=()) -> None:
+        target = self._exact(title, url, external_id, identifiers)
+        if target is not None:
+            self.taken.setdefault(target, external_id or identifiers or (url, self.key(title)))
+
+    def add(self, entry_id: int, title: str, url: str | None, external_id: str | None, identifiers=(),
+            city: str | None = None) -> None:
         if external_id:
             self.by_external[external_id] = entry_id
+        for identifier in identifiers:
+            self.by_identifier.setdefault(identifier, entry_id)
         if url:
-            self.by_url_title.setdefault((url, _key(title)), entry_id)
+            self.by_url_title.setdefault((url, self.key(title)), entry_id)
             self.by_url.setdefault(url, []).append(entry_id)
-        self.by_title.setdefault(_key(title), entry_id)
+        self.by_title.setdefault(self.key(title), entry_id)
+        if city:
+            self.city_of[entry_id] = fold(city)
+            self.by_title_and_city.setdefault((self.key(title), fold(city)), entry_id)
 
-    def match(self, title: str, url: str | None, external_id: str | None = None) -> int | None:
-        if external_id:
-            # An external id is authoritative: a record that has one matches only by it.
-            return self.by_external.get(external_id)
+    def match(self, title: str, url: str | None, external_id: str | None = None, identifiers=(),
+              city: str | None = None) -> int | None:
+        exact = self._exact(title, url, external_id, identifiers)
+        if exact is not None or external_id:
+            # An external id is authoritative: a record that has one matches only by it (or by an identifier).
+            return exact
         looser = []
-        if url:
-            if (url, _key(title)) in self.by_url_title:
-                return self.by_url_title[(url, _key(title))]
-            if len(self.by_url.get(url, ())) == 1:
-                looser.append(self.by_url[url][0])
-        looser.append(self.by_title.get(_key(title)))
-        key = (url, _key(title))
+        if url and len(self.by_url.get(url, ())) == 1:
+            looser.append(self.by_url[url][0])
+        by_name = self.by_title_and_city.get((self.key(title), fold(city))) if city else None
+        if by_name is None:
+            by_name = self.by_title.get(self.key(title))
+            if by_name is not None and city and self.city_of.get(by_name, fold(city)) != fold(city):
+                by_name = None
+        looser.append(by_name)
+        key = (url, self.key(title))
         for target in looser:
             if target is not None and self.taken.setdefault(target, key) == key:
                 return target
@@ -287,14 +338,22 @@ class _Writer:
         search.sync(self.written)
         return self.summary
 
-    def _existing(self, model, title_column, url_column=None, with_external: bool = False) -> tuple[_Matcher, set]:
+    def _existing(self, model, title_column, url_column=None) -> tuple[_Matcher, set]:
         url_column = url_column if url_column is not None else sa.null()
-        external = model.external_id if with_external else sa.null()
         matcher, slugs = _Matcher(), set()
-        for row in db.session.execute(sa.select(model.id, title_column, url_column, external, model.slug)
-                                      .order_by(model.id)):
-            matcher.add(row[0], row[1], row[2], row[3])
-            slugs.add(row[4])
+        for row in db.session.execute(sa.select(model.id, title_column, url_column, model.slug).order_by(model.id)):
+            matcher.add(row[0], row[1], row[2], None)
+            slugs.add(row[3])
+        return matcher, slugs
+
+    def _existing_organisations(self) -> tuple[_Matcher, set]:
+        matcher, slugs = _Matcher(organisation_key), set()
+        for row in db.session.execute(sa.select(
+                Organisation.id, Organisation.name, Organisation.website, Organisation.external_id,
+                Organisation.isil, Organisation.wikidata_qid, Organisation.city, Organisation.slug,
+        ).order_by(Organisation.id)):
+            matcher.add(row.id, row.name, row.website, row.external_id, identifiers_of(row), row.city)
+            slugs.add(row.slug)
         return matcher, slugs
 
     def _entry_values(self, model, item: _Prepared) -> dict:
@@ -311,35 +370,39 @@ class _Writer:
 
     def _write_organisations(self, items: list[_Prepared], everything: list[_Prepared]) -> dict[str, int]:
         """Write organisation lines and create organisations that other lines name; name -> id."""
-        matcher, slugs = self._existing(Organisation, Organisation.name, Organisation.website, with_external=True)
-        new_rows, updates, seen = [], {}, {}
+        matcher, slugs = self._existing_organisations()
+        new_rows, updates = [], {}
         for item in items:
-            matcher.reserve(item.title, item.url, item.external_id)
+            matcher.reserve(item.title, item.url, item.external_id, identifiers_of(item.data))
+        # The same organisation twice in one file (by external id, identifier, or name in the same city):
+        # the later line wins. Lines matched here are added to `in_file` as they come.
+        in_file = _Matcher(organisation_key)
         for item in items:
-            target = matcher.match(item.title, item.url, item.external_id)
+            identifiers = identifiers_of(item.data)
+            target = matcher.match(item.title, item.url, item.external_id, identifiers, item.data.city)
             # A line without an external id or source keeps the entry's: they identify the record.
             values = self._entry_values(Organisation, item) | {
                 k: v for k, v in (("external_id", item.external_id), ("source", item.source)) if v}
             if target:
-                updates[target] = values | {"id": target}
+                updates.setdefault(target, {"id": target}).update(values)
                 continue
-            key = item.external_id or (item.url, _key(item.title))
-            if key in seen:  # the same organisation twice in one file: the later line wins
-                seen[key].update(values)
+            earlier = in_file.match(item.title, item.url, item.external_id, identifiers, item.data.city)
+            if earlier is not None:
+                new_rows[earlier].update(values)
                 continue
             values |= {"slug": services.unique_slug(Organisation, item.title, slugs), "created_at": self.now}
-            seen[key] = values
+            in_file.add(len(new_rows), item.title, item.url, item.external_id, identifiers, item.data.city)
             new_rows.append(values)
         # Organisations named by projects, experts and resources but not described anywhere.
         named_country: dict[str, str | None] = {}
         for item in everything:
             for name in item.organisation_names:
-                named_country.setdefault(_key(name), getattr(item.data, "country", None))
+                named_country.setdefault(organisation_key(name), getattr(item.data, "country", None))
         # An organisation renamed by this file is known by its new name too.
         for values in updates.values():
-            matcher.by_title.setdefault(_key(values["name"]), values["id"])
-        known = {_key(v["name"]) for v in new_rows} | set(matcher.by_title)
-        display_names = {_key(n): n for item in everything for n in item.organisation_names}
+            matcher.by_title.setdefault(organisation_key(values["name"]), values["id"])
+        known = {organisation_key(v["name"]) for v in new_rows} | set(matcher.by_title)
+        display_names = {organisation_key(n): n for item in everything for n in item.organisation_names}
         for key, country in named_country.items():
             if key not in known:
                 new_rows.append({
@@ -352,7 +415,7 @@ class _Writer:
                 known.add(key)
         self._insert_and_update(Organisation, new_rows, list(updates.values()))
         for values in new_rows:
-            matcher.by_title.setdefault(_key(values["name"]), values["id"])
+            matcher.by_title.setdefault(organisation_key(values["name"]), values["id"])
         return matcher.by_title
 
     def _insert_and_update(self, model, new_rows: list[dict], updates: list[dict]) -> None:
@@ -408,9 +471,11 @@ class _Writer:
             values = self._entry_values(model, item)
             if model is Expert:
                 values["is_example"] = item.is_example
+            if model in (Project, Resource) and item.source_url:
+                values["source_url"] = item.source_url  # a line without one keeps the entry's
             if model in (Expert, Resource):
                 first = item.organisation_names[0] if item.organisation_names else None
-                values["organisation_id"] = organisation_ids[_key(first)] if first else None
+                values["organisation_id"] = organisation_ids[organisation_key(first)] if first else None
             key = ("id", target) if target else ("new", item.url, _key(item.title))
             if target:
                 values["id"] = target
@@ -441,7 +506,7 @@ class _Writer:
             for entry_id, item in entries:
                 seen = set()
                 for position, name in enumerate(item.organisation_names):
-                    org_id = organisation_ids[_key(name)]
+                    org_id = organisation_ids[organisation_key(name)]
                     if org_id not in seen:
                         seen.add(org_id)
                         link_rows.append({"project_id": entry_id, "organisation_id": org_id,

@@ -29,11 +29,13 @@ class Filters:
     country: str | None = None
     type: str | None = None
     q: str | None = None
+    # Organisations: every one, not only those with published entries (see `_order`).
+    everything: bool = False
     active: dict[str, str] = field(default_factory=dict)
 
 
-def clean_filters(kind: str, topic=None, country=None, type=None, q=None) -> Filters:
-    filters = Filters()
+def clean_filters(kind: str, topic=None, country=None, type=None, q=None, everything=False) -> Filters:
+    filters = Filters(everything=bool(everything))
     if topic and vocab.concept(topic) and vocab.concept(topic).facet in vocab.TOPIC_FACETS:
         filters.topic = topic
     if country and vocab.is_country(country.upper()):
@@ -82,6 +84,10 @@ def _filtered(kind: str, filters: Filters) -> sa.Select:
             query = query.where(Resource.type == filters.type)
     else:
         query = _published(Organisation)
+        # Thousands of museums without AI activity would bury the few with some: the plain list shows
+        # the organisations with published entries; "show all" (or a name search) shows the others too.
+        if not filters.everything and not filters.q:
+            query = query.where(has_published_entries())
         if filters.country:
             query = query.where(Organisation.country == filters.country)
         if filters.type:
@@ -109,10 +115,24 @@ def _with_card_data(kind: str, query: sa.Select) -> sa.Select:
     return query
 
 
+def has_published_entries() -> sa.ColumnElement[bool]:
+    """The organisation leads or partners a published project, or has a published expert or resource."""
+    return sa.or_(
+        Organisation.id.in_(sa.select(ProjectOrganisation.organisation_id).join(
+            Project, Project.id == ProjectOrganisation.project_id).where(Project.status == EntryStatus.PUBLISHED)),
+        Organisation.id.in_(sa.select(Expert.organisation_id).where(
+            Expert.status == EntryStatus.PUBLISHED, Expert.organisation_id.is_not(None))),
+        Organisation.id.in_(sa.select(Resource.organisation_id).where(
+            Resource.status == EntryStatus.PUBLISHED, Resource.organisation_id.is_not(None))),
+    )
+
+
 def _order(kind: str, query: sa.Select) -> sa.Select:
     model = query.column_descriptions[0]["entity"]
     if kind == "organisation":
-        return query.order_by(sa.func.lower(Organisation.name), Organisation.id)
+        # Those with published entries first, on every list of organisations.
+        return query.order_by(sa.case((has_published_entries(), 0), else_=1), sa.func.lower(Organisation.name),
+                              Organisation.id)
     if kind == "expert":
         return query.order_by(sa.func.lower(Expert.display_name), Expert.id)
     return query.order_by(model.published_at.desc(), model.id.desc())
@@ -158,14 +178,19 @@ def topic_counts(facet: str) -> list[tuple[vocab.Concept, int]]:
 
 
 def country_counts() -> list[tuple[str, int]]:
-    """Countries with published entries, with the number of entries in each, most first."""
+    """Countries with published entries, with the number of entries in each, most first.
+    A resource counts in its organisation's country (as on the country's page)."""
     totals: dict[str, int] = {}
-    for column, status in ((Organisation.country, Organisation.status), (Project.country, Project.status),
-                           (Expert.country, Expert.status)):
-        rows = db.session.execute(
-            sa.select(column, sa.func.count()).where(status == EntryStatus.PUBLISHED, column.is_not(None))
-            .group_by(column))
-        for code, n in rows:
+    queries = [sa.select(column, sa.func.count()).where(status == EntryStatus.PUBLISHED, column.is_not(None))
+               .group_by(column)
+               for column, status in ((Organisation.country, Organisation.status),
+                                      (Project.country, Project.status), (Expert.country, Expert.status))]
+    queries.append(sa.select(Organisation.country, sa.func.count()).select_from(Resource)
+                   .join(Organisation, Resource.organisation_id == Organisation.id)
+                   .where(Resource.status == EntryStatus.PUBLISHED, Organisation.country.is_not(None))
+                   .group_by(Organisation.country))
+    for query in queries:
+        for code, n in db.session.execute(query):
             totals[code] = totals.get(code, 0) + n
     return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
 
@@ -241,3 +266,13 @@ def user_organisations(user) -> list[Organisation]:
 
     ids = organisation_ids_of(user)
     return list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
+
+
+def count_hidden_organisations(filters: Filters, shown: int) -> int:
+    """How many published organisations the list leaves out because they have no published entries."""
+    if filters.everything or filters.q:
+        return 0
+    everything = Filters(**{**filters.__dict__, "everything": True})
+    query = _filtered("organisation", everything)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    return max(total - shown, 0)

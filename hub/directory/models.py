@@ -226,6 +226,8 @@ class Project(Entry, db.Model):
     lessons_worked: Mapped[str | None] = mapped_column(sa.Text)
     lessons_failed: Mapped[str | None] = mapped_column(sa.Text)
     funding: Mapped[str | None] = mapped_column(sa.Text)
+    # The public page its facts were read from (demo and imported entries), shown as "Source".
+    source_url: Mapped[str | None] = mapped_column(sa.String(500))
 
     organisation_links: Mapped[list[ProjectOrganisation]] = relationship(
         cascade="all, delete-orphan", order_by=lambda: (ProjectOrganisation.role, ProjectOrganisation.position)
@@ -292,6 +294,8 @@ class Resource(Entry, db.Model):
         sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     year: Mapped[int | None]
+    # The public page its facts were read from (demo and imported entries), shown as "Source".
+    source_url: Mapped[str | None] = mapped_column(sa.String(500))
 
     organisation: Mapped[Organisation | None] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=resource_topics, order_by=lambda: Topic.position)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import threading
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_number, get_locale
+from flask_babel import format_date, format_datetime, format_number, get_locale, gettext as _
 from flask_login import current_user
 
 from hub.contact.services import is_contactable
 from hub.directory import vocabulary as vocab
 from hub.markdown import render_markdown
+from hub.text import year_range
 
 
 def init_app(app: Flask) -> None:
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
         date=lambda value: format_date(value, "medium") if value else "",
         datetime=lambda value: format_datetime(value, "medium") if value else "",
         format_number=format_number,
+        # "250–230 BC", never "-250–-230": the one way a span of years is shown.
+        year_range=lambda start, end=None: year_range(start, end, bc=_("BC"), ad=_("AD")),
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.tests["contactable"] = is_contactable

@@ -471,11 +471,72 @@ def test_the_demo_directory_loads_and_loading_it_again_creates_nothing(app):
         }
 
     loaded = figures()
-    assert loaded == loaded | {"published projects": 42, "projects": 42, "datasets": 136, "resources": 136,
-                               "example experts": 6, "experts": 6, "museums": 4_527}
+    demo_files = {name: json.loads((demo.DEMO / f"{name}.json").read_text(encoding="utf-8"))
+                  for name in ("projects", "resources", "experts")}
+    datasets = 136 + sum(r["resource_type"] == "dataset" for r in demo_files["resources"])
+    assert loaded == loaded | {"published projects": len(demo_files["projects"]), "projects": len(demo_files["projects"]),
+                               "datasets": datasets, "resources": 136 + len(demo_files["resources"]),
+                               "example experts": len(demo_files["experts"]), "experts": len(demo_files["experts"]),
+                               "museums": 4_527}
+    assert loaded["projects"] >= 80 and loaded["experts"] >= 20
     assert count(Organisation, Organisation.status != EntryStatus.PUBLISHED) == 0
 
     with transaction():
         second = demo.load_demo()
     assert second.created == 0 and second.errors == [] and second.updated > 4_700
     assert figures() == loaded
+
+
+# --- one institution, one organisation ------------------------------------------------------
+
+
+def archive_line(**fields) -> dict:
+    return {"type": "organisation", "name": "Nationaal Archief", "organisation_type": "archive", "country": "NL",
+            "city": "Den Haag", "isil": "NL-HaNA", "wikidata_qid": "Q1526131"} | fields
+
+
+@pytest.mark.parametrize("variant", [
+    {"name": "NATIONAAL  ARCHIEF"},  # case and spacing
+    {"name": "Nationaal-Archief."},  # punctuation
+    {"name": "National Archive Netherlands / Nationaal Archief", "isil": "NL-HaNA", "wikidata_qid": None},  # ISIL
+    {"name": "The Dutch National Archives", "isil": None, "wikidata_qid": "Q1526131"},  # QID
+    {"name": "Nationaal Archief", "external_id": "other-list:42"},  # a new list that knows it by its ISIL
+])
+def test_an_organisation_already_in_the_directory_is_found_by_folded_name_isil_or_qid(app, variant):
+    import_records([archive_line()])
+    summary = import_records([archive_line(**variant)])
+    assert (summary.created, summary.updated) == (0, 1)
+    assert count(Organisation) == 1
+
+
+def test_organisations_named_by_other_lines_are_found_by_their_folded_name(app):
+    import_records([archive_line(name="Musée d'Orsay", isil=None, wikidata_qid=None, city="Paris")])
+    import_records([project_line(organisations=["MUSEE D ORSAY"]), resource_line(organisation="musée d’orsay")])
+    assert count(Organisation) == 1
+    museum = one(Organisation, name="Musée d'Orsay")
+    assert one(Project, title="Finding ships in paintings").lead_organisation == museum
+    assert one(Resource, title="Annotating paintings, a guide").organisation == museum
+
+
+def test_two_museums_of_one_name_in_different_towns_stay_two(app):
+    lines = [archive_line(name="musée municipal", city=town, isil=None, wikidata_qid=None, country="FR")
+             for town in ("Dole", "Bayeux")]
+    assert import_records(lines).created == 2
+    assert import_records(lines).created == 0
+    # A record with an external id is never merged with another by name.
+    import_records([archive_line(name="musée municipal", city="Dole", isil=None, wikidata_qid=None,
+                                 external_id="list:M1")])
+    assert count(Organisation) == 3
+
+
+def test_a_project_and_a_resource_keep_the_page_their_facts_come_from(app):
+    source = "https://www.example.org/news/ships-in-paintings"
+    import_records([project_line(source_url=source), resource_line(source_url=source)])
+    assert one(Project, title="Finding ships in paintings").source_url == source
+    # A line without a source keeps the one the entry has.
+    import_records([project_line()])
+    assert one(Project, title="Finding ships in paintings").source_url == source
+    with pytest.raises(importer.ImportRejected) as rejected:
+        import_records([project_line(source_url="javascript:alert(1)"), resource_line(source_url=["x"])])
+    assert [e.line for e in rejected.value.errors] == [1, 2]
+    assert "source_url" in str(rejected.value.errors[0])

@@ -9,23 +9,26 @@ from hub.search import services as search
 # query -> titles that must all appear in the top five
 JUDGED = {
     "Transkribus": ["Transkribus"],
-    "handwritten text recognition Austria": ["Transkribus"],  # en, concept + country
-    "Texterkennung Schweden": ["HTRFLOW demo"],  # de
-    "chatbot": ["Oodi", "Chatbot for Luxembourgish newspapers"],
-    "agent conversationnel": ["Oodi", "Chatbot for Luxembourgish newspapers"],  # fr
-    "recherche sémantique": ["GallicaPix", "Maken Similarity Service"],  # fr
-    "reconocimiento de voz": ["Acoustic models from the National Library of Sweden"],  # es
-    "Spracherkennung": ["Acoustic models from the National Library of Sweden"],  # de
-    "Gallica": ["GallicaPix", "GallicaSNOOP"],
-    "newspapers": ["Chatbot for Luxembourgish newspapers", "Newspaper Navigator"],
-    "Swedish language model": ["Swedish BERT", "Text models from the National Library of Sweden"],
-    "musee du louvre": ["Musée du Louvre"],  # without accents
-    "image similarity": ["Maken Similarity Service"],
-    "image annotation": ["VGG Image Annotator", "Annotorious"],
-    "video analysis": ["inaFaceAnalyzer"],
-    "visione artificiale": ["Visual AI", "CAMPI"],  # it
-    "Norwegian": ["Norwegian Transformer Model (NoTraM)"],
-    "OCR Luxembourg": ["OCR correction"],
+    "handwritten text recognition Austria": ["Transkribus", "READ: Recognition and Enrichment of Archival Documents"],  # en, concept + country
+    "Texterkennung Schweden": ["HTRflow and the Riksarkivet AI lab"],  # de
+    "chatbot": ["CHIM: a chatbot in the Städel Museum", "Chatbots for the Museum of Greek Folk Art"],
+    "agent conversationnel": ["Chatbots for the Museum of Greek Folk Art",
+                              "A visitor chatbot for the National Museum of Ravenna"],  # fr
+    "recherche sémantique": ["Maken similarity service", "Kunstverkenner (art explorer)"],  # fr
+    "reconocimiento de voz": ["Nasjonalbiblioteket AI Lab models", "Swedish BERT and other KBLab models"],  # es
+    "Spracherkennung": ["ELAN", "Nasjonalbiblioteket AI Lab models"],  # de
+    "Gallica": ["GallicaPix", "GallicaSnoop"],
+    "newspapers": ["Chatbot for Luxembourgish newspapers (eluxemburgensia)",
+                   "NewsEye: a digital investigator for historical newspapers"],
+    "Swedish language model": ["Swedish BERT and other KBLab models"],
+    "musee du louvre": ["musée du Louvre"],  # without accents; the name as its source spells it
+    "image similarity": ["Maken similarity service"],
+    "image annotation": ["VGG Image Annotator (VIA)"],
+    "video analysis": ["inaFaceAnalyzer", "ReTV: video analysis and summarisation"],
+    "visione artificiale": ["Identifying rare plants from photos at Kew"],  # it
+    "Norwegian": ["NoTraM: Norwegian Transformer Model"],
+    "OCR Luxembourg": ["OCR post-correction (nautilusocr)"],
+    "Prado": ["FrAI Angelico: teaching AI to read the Prado's paintings", "Counting the Prado"],
 }
 
 

@@ -11,9 +11,11 @@ bp = Blueprint("directory", __name__)
 def _list(kind: str):
     args = request.args
     filters = listing.clean_filters(kind, topic=args.get("topic"), country=args.get("country"),
-                                    type=args.get("type"), q=args.get("q"))
+                                    type=args.get("type"), q=args.get("q"), everything=args.get("all") == "1")
     page = listing.list_entries(kind, filters, page=args.get("page", 1, type=int))
-    return render_template("directory/list.html", kind=kind, page=page, filters=filters,
+    # Organisations: how many the "show all" link adds to the list of those with published entries.
+    hidden = listing.count_hidden_organisations(filters, page.total) if kind == "organisation" else 0
+    return render_template("directory/list.html", kind=kind, page=page, filters=filters, hidden=hidden,
                            countries=listing.country_counts())
 
 
@@ -94,11 +96,13 @@ def country(code: str):
     if code != code.upper() or not vocab.is_country(code):
         abort(404)
     filters = listing.clean_filters("project", country=code)
+    # Every organisation of the country counts; those with published entries are listed first.
+    all_organisations = listing.clean_filters("organisation", country=code, everything=True)
     return render_template(
         "directory/country.html", code=code,
         projects=listing.list_entries("project", filters, per_page=10),
         experts=listing.list_entries("expert", filters, per_page=10),
         resources=listing.list_entries("resource", filters, per_page=10),
-        organisations=listing.list_entries("organisation", filters, per_page=10),
+        organisations=listing.list_entries("organisation", all_organisations, per_page=10),
     )
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 
 from hub.db import db
-from hub.directory import listing, vocabulary as vocab
+from hub.directory import demo, listing, vocabulary as vocab
 from hub.web.i18n import LANGUAGE_COOKIE
 
 bp = Blueprint("public", __name__)
@@ -25,7 +25,9 @@ def home():
 
 @bp.get("/about")
 def about():
-    return render_template("public/about.html", counts=listing.counts())
+    data_sources, cited_pages = demo.licence_notes()
+    return render_template("public/about.html", counts=listing.counts(), data_sources=data_sources,
+                           cited_pages=cited_pages)
 
 
 @bp.get("/privacy")
