@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Callable
 
 from babel.numbers import format_decimal
-from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
+from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext, pgettext
 
 from hub.directory import vocabulary as vocab
 from hub.search.base import FILTERS
@@ -21,7 +21,7 @@ SHOWN_PER_FACET = 12  # the most frequent values; the chosen ones are always sho
 FACET_TITLES = {
     "type": _l("Type"), "technique": _l("AI technique"), "area": _l("Area of museum work"), "country": _l("Country"),
     "organisation_type": _l("Type of organisation"), "stage": _l("Project stage"), "risk": _l("EU AI Act risk"),
-    "card": _l("AI card"), "language": _l("Language"),
+    "card": _l("AI project card"), "language": _l("Language"),
 }
 
 # What a project's AI card shares: the values of the "card" filter, also shown on its result card.
@@ -102,8 +102,8 @@ def kind_tab_list(page: SearchPage, kind_url: Callable[[str | None], str]) -> li
     this search with only that kind (every other filter kept)."""
     locale = str(get_locale() or "en")
     about = gettext("about %(num)s") if page.result.facets_estimated else "%(num)s"
-    labels = {None: gettext("All"), "project": gettext("Projects"), "expert": gettext("Experts"),
-              "resource": gettext("Resources"), "organisation": gettext("Organisations")}
+    labels = {None: pgettext("search tab: every kind of entry", "All"), "project": gettext("Projects"),
+              "expert": gettext("Experts"), "resource": gettext("Resources"), "organisation": gettext("Organisations")}
     chosen = page.filters.get("type", [])
     current = page.kind if chosen else None
     return [KindTab(labels[kind], about % {"num": _number(n, locale)}, kind_url(kind),
