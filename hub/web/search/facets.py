@@ -112,12 +112,13 @@ def kind_tab_list(page: SearchPage, kind_url: Callable[[str | None], str]) -> li
 
 
 def see_all(group: KindGroup) -> str:
-    """The link under a kind's best few results, to all of them."""
-    num = _number(group.total, str(get_locale() or "en"))
+    """The link under a kind's best few results, to all of them. The number is formatted for
+    the interface language as %(count)s (Flask-Babel's %(num)s would be the bare number)."""
+    count = _number(group.total, str(get_locale() or "en"))
     if group.kind == "project":
-        return ngettext("See the %(num)s project", "See all %(num)s projects", group.total, num=num)
+        return ngettext("See the %(count)s project", "See all %(count)s projects", group.total, count=count)
     if group.kind == "expert":
-        return ngettext("See the %(num)s expert", "See all %(num)s experts", group.total, num=num)
+        return ngettext("See the %(count)s expert", "See all %(count)s experts", group.total, count=count)
     if group.kind == "resource":
-        return ngettext("See the %(num)s resource", "See all %(num)s resources", group.total, num=num)
-    return ngettext("See the %(num)s organisation", "See all %(num)s organisations", group.total, num=num)
+        return ngettext("See the %(count)s resource", "See all %(count)s resources", group.total, count=count)
+    return ngettext("See the %(count)s organisation", "See all %(count)s organisations", group.total, count=count)
