@@ -47,10 +47,13 @@ def test_accents_and_case_do_not_matter(directory):
     assert "Musée du Louvre" in titles("MUSÉE")
 
 
-def test_the_last_word_is_a_prefix_and_english_is_stemmed(directory):
+def test_english_is_stemmed_and_a_submitted_word_is_a_whole_word(directory):
     assert "Finding ships in paintings" in titles("paint")
     assert "Finding ships in paintings" in titles("ship painting")
     assert "Reading the letters of Ghent" in titles("letter")
+    # Only while it is typed is the last word a prefix (the suggestions).
+    assert titles("paintin") == []
+    assert search.suggest("ships paintin")[0].label == "Finding ships in paintings"
 
 
 @pytest.mark.parametrize("text", ["handwritten text recognition", "reconnaissance d'écriture manuscrite",
