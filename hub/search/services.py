@@ -353,10 +353,14 @@ def search(text: str | None, args: dict[str, list[str]] | None = None, sort: str
              for card in published_cards([(hit.kind, hit.entry_id) for hit in result.hits])]
     groups = []
     if result.grouped:
+        # In the order of the type tabs, whichever kind has the best match: projects and experts,
+        # the hub's own content, are never pushed down by a catalogue of look-alike datasets, and
+        # each group is short (at most PER_KIND), so every kind shows near the top.
         by_kind: dict[str, list[Found]] = {}
-        for item in found:  # in rank order: the kind of the best result comes first
+        for item in found:
             by_kind.setdefault(item.card.kind, []).append(item)
-        groups = [KindGroup(kind, result.kind_totals.get(kind, len(items)), items) for kind, items in by_kind.items()]
+        groups = [KindGroup(kind, result.kind_totals.get(kind, len(by_kind[kind])), by_kind[kind])
+                  for kind in KIND_ORDER if kind in by_kind]
         found = [item for group in groups for item in group.found]
     return SearchPage(text, terms, filters, sort, result, found, groups)
 
