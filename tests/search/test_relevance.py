@@ -1,6 +1,7 @@
 """Relevance: judged queries in several languages, each with the entries that must be on
 the first page (among the best few of their kind when several kinds match, else among the first
-five results), over the demo directory and over a small directory of look-alikes built here. Runs on the test database's backend."""
+five results), over the demo directory and over a small directory of look-alikes built here.
+Runs on the test database's backend."""
 from __future__ import annotations
 
 import pytest
@@ -66,9 +67,11 @@ def judged_directory():
         (rijks, "Finding motifs in paintings", ("computer-vision",), "Image similarity across the collection."),
         (egizio, "Questions from visitors of the Egyptian collection", ("conversational-agents",),
          "Visitors ask questions in Italian and English."),
-        (gironde, "Reading parish registers", ("text-recognition",), "Handwriting of the 18th century, read by machine."),
+        (gironde, "Reading parish registers", ("text-recognition",),
+         "Handwriting of the 18th century, read by machine."),
         (dnb, "Oral history interviews as text", ("speech-audio",), "Interviews transcribed automatically."),
-        (amsterdam, "Notarial deeds for everyone", ("text-recognition",), "Handwriting recognition for notarial deeds."),
+        (amsterdam, "Notarial deeds for everyone", ("text-recognition",),
+         "Handwriting recognition for notarial deeds."),
     ]
     for organisation, title, topics, summary in entries:
         project = make_project(organisation, title=title, topics=topics, country=organisation.country)
@@ -77,7 +80,8 @@ def judged_directory():
     expert.display_name, expert.bio = "Anna Keller", "Palaeographer; handwriting of early modern Germany."
     for n in range(25):
         dataset = make_resource(gironde, type="dataset")
-        dataset.title, dataset.summary = f"Handwriting ground truth, volume {n + 1}", "Pages of handwriting, transcribed."
+        dataset.title = f"Handwriting ground truth, volume {n + 1}"
+        dataset.summary = "Pages of handwriting, transcribed."
     db.session.commit()
 
 
