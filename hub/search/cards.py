@@ -98,6 +98,12 @@ def _statement(kind: str) -> sa.Select:
                      none, none, none, none).where(Organisation.status == EntryStatus.PUBLISHED)
 
 
+@lru_cache(maxsize=None)
+def _statement_for(kind: str) -> sa.Select:
+    """Built once per kind (building it cost more than running it), the ids bound at each use."""
+    return _statement(kind).where(ENTRY_MODELS[kind].id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def published_cards(keys: list[tuple[str, int]]) -> list[Card]:
     """Cards of these (kind, id) pairs, in their order; what is not published (any more: the
     index is written in the same transaction, but never trust it to show a draft) is left out."""
@@ -106,9 +112,9 @@ def published_cards(keys: list[tuple[str, int]]) -> list[Card]:
         by_kind.setdefault(kind, []).append(entry_id)
     found: dict[tuple[str, int], Card] = {}
     for kind, ids in by_kind.items():
-        statement = _statement(kind).where(ENTRY_MODELS[kind].id.in_(ids))
+        statement = _statement_for(kind)
         for (entry_id, slug, title, summary, description, language, badge, organisation, country, techniques,
-             worked, failed, oversight) in db.session.execute(statement):
+             worked, failed, oversight) in db.session.execute(statement, {"ids": ids}):
             text = " ".join(part for part in (summary, description) if part)
             order = _technique_order()
             found[(kind, entry_id)] = Card(

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub.db import db
+from hub.search import base
 from hub.search import services as search
 from hub.search.base import PER_KIND
 from hub.search.highlight import Matcher
@@ -162,6 +163,18 @@ def test_many_near_identical_records_do_not_bury_projects_and_experts(handwritin
     assert not resources.groups and resources.result.total == 30 and len(resources.found) == 20
     assert len(search.search("handwriting", {"type": ["resource"]}, page="2", record=False).found) == 10
     assert resources.result.kind_totals == {"project": 3, "expert": 1, "resource": 30}
+
+
+def test_a_kind_outranked_by_many_others_still_shows_its_best(handwriting, monkeypatch):
+    def groups() -> dict:
+        page = search.search("handwriting", record=False)
+        return {group.kind: [f.card.title for f in group.found] for group in page.groups}
+
+    pooled = groups()
+    monkeypatch.setattr(base, "GROUP_POOL", 3)  # the expert is not among the best three
+    assert "Marloes de Wit" not in [f.card.title for f in search.search(
+        "handwriting", {"type": ["resource", "project", "expert"]}, record=False).found[:3]]
+    assert groups() == pooled
 
 
 def test_the_page_shows_type_tabs_and_the_best_of_each_kind(client, handwriting):
