@@ -28,7 +28,13 @@ FACETS_EXACT_UP_TO = 50_000
 SAMPLE_EVERY = (4, 16)
 
 # The filters of /search: the URL argument, and the facet stored for it.
-FILTERS = ("type", "technique", "area", "country", "organisation_type", "stage", "risk", "language")
+FILTERS = ("type", "technique", "area", "country", "organisation_type", "stage", "risk", "card", "language")
+# The "card" filter: how complete a project's AI card is. Lessons from failures are the hub's
+# rarest content: "failures" also counts as "lessons".
+CARD_VALUES = ("lessons", "failures", "oversight")
+KIND_ORDER = ("project", "expert", "resource", "organisation")  # the type tabs, left to right
+PER_KIND = 4  # the best few of each kind on the first page over all kinds
+GROUP_POOL = 100  # the best of all kinds where the best few of each are looked for first
 SORTS = ("relevance", "newest")
 
 
@@ -39,7 +45,11 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZE
-    match_any: bool = False  # OR instead of AND: the fallback when every word together finds nothing
+    # The fallback when no entry has every word: at least this many of them (0: all), ranked by
+    # how many matched, then as usual (hub.search.text.fallback_needs).
+    min_match: int = 0
+    # Over several kinds: the best `per_kind` of each instead of one page (0: one page).
+    per_kind: int = 0
 
 
 @dataclass
@@ -47,7 +57,7 @@ class Hit:
     kind: str
     entry_id: int
     score: float
-
+    matched: int = 0  # how many of the query's words it has
 
 @dataclass
 class SearchResult:
@@ -56,8 +66,11 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # facet -> value -> matching entries
     page: int
     per_page: int
-    match_any: bool = False
+    min_match: int = 0
     facets_estimated: bool = False  # counted on a sample (more than FACETS_EXACT_UP_TO matches)
+    # Matches per kind with every filter but the type's: the counts of the type tabs.
+    kind_totals: dict[str, int] = field(default_factory=dict)
+    grouped: bool = False  # hits are the best query.per_kind of each kind, not one page
 
     @property
     def pages(self) -> int:
@@ -87,8 +100,11 @@ class Backend(Protocol):
     def clear(self) -> None:
         """Empty the index (before a rebuild)."""
 
+    stemmer: str  # the algorithm of hub.search.text.stem that the engine stems with
+
     def search(self, query: SearchQuery) -> SearchResult:
-        """Ranked hits of one page, the total and facet counts over every match."""
+        """Ranked hits of one page (or the best few of each kind), the total and facet counts
+        over every match, and the matches per kind whatever the type filter."""
 
     def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:
         """Entries whose title has these words, the last as a prefix: for suggestions."""
@@ -114,7 +130,7 @@ def document_row(document: Document) -> dict:
             "facets": facet_summary(document.facets)}
 
 
-ENTRY_COLUMNS = "e.id, e.kind, e.entry_id, e.published_at, e.facets"  # what matches_sql() selects
+ENTRY_COLUMNS = "e.id, e.kind, e.entry_id, e.published_at, e.facets"  # with score and matched: matches_sql()
 ENTRY_INSERT = ("INSERT INTO search_entries (id, kind, entry_id, published_at, facets) "
                 "VALUES (:id, :kind, :entry_id, :published_at, :facets)")
 
@@ -126,19 +142,21 @@ def facet_summary(facets: list[tuple[str, str]]) -> str:
 
 
 def filter_sql(filters: dict[str, list[str]], params: dict, alias: str = "e") -> str:
-    """AND of the filters (OR within one), on search_entries as `alias`; values bound in params."""
+    """AND of the filters (OR within one), on search_entries as `alias`; values bound in params
+    under names not yet taken (one statement may hold several matches_sql(), each its own)."""
     clauses = []
-    for n, (facet, values) in enumerate(sorted(filters.items())):
+    first = 1 + max((int(name[5:]) for name in params if name.startswith("facet")), default=-1)
+    for n, (facet, values) in enumerate(sorted(filters.items()), start=first):
         if not values:
             continue
         names = []
+        params[f"facet{n}"] = facet
         for m, value in enumerate(values):
             params[f"f{n}_{m}"] = value
             names.append(f":f{n}_{m}")
         if facet == "type":
             clauses.append(f"{alias}.kind IN ({', '.join(names)})")
         else:
-            params[f"facet{n}"] = facet
             clauses.append(f"{alias}.id IN (SELECT doc_id FROM search_facets WHERE facet = :facet{n} "
                            f"AND value IN ({', '.join(names)}))")
     return " AND ".join(clauses) or "1 = 1"
@@ -191,7 +209,7 @@ class SqlBackend:
     """The part of a backend that is plain SQL: the ranked page, then the total and the facet
     counts, all over the engine's `matches_sql`; and the index writes both engines share."""
 
-    relevance_order = "m.score DESC, m.id"
+    relevance_order = "m.matched DESC, m.score DESC, m.id"
     newest_order = "m.published_at DESC, m.id DESC"
 
     # --- writing -----------------------------------------------------------------------------
@@ -236,8 +254,9 @@ class SqlBackend:
 
     def matches_sql(self, query: SearchQuery, params: dict, scored: bool = True) -> str:
         """The matching documents after the filters, with the columns of search_entries `e`
-        (id, kind, entry_id, published_at, facets) and their score (0 when unscored:
-        counting needs no ranking)."""
+        (id, kind, entry_id, published_at, facets), their score (0 when unscored: counting
+        needs no ranking) and how many of the words they have (`matched`). Every word must
+        match, or, when query.min_match is set, at least that many."""
         raise NotImplementedError
 
     def score(self, value) -> float:
@@ -248,9 +267,23 @@ class SqlBackend:
         """The SQL of one search; the benchmark's floor runs the same statements."""
         params: dict = {}
         order = self.relevance_order if query.sort == "relevance" and query.terms else self.newest_order
-        params.update(limit=query.per_page, offset=(query.page - 1) * query.per_page)
-        page = (f"SELECT m.kind, m.entry_id, m.score FROM ({self.matches_sql(query, params)}) AS m "
-                f"ORDER BY {order} LIMIT :limit OFFSET :offset")
+        params.update(limit=query.per_page, offset=(query.page - 1) * query.per_page, per_kind=query.per_kind)
+        if query.per_kind and not query.terms:
+            # The newest few of each kind: one short walk of the (kind, published_at) index each.
+            page = " UNION ALL ".join(
+                f"SELECT * FROM (SELECT m.kind, m.entry_id, m.score, m.matched FROM "
+                f"({self.matches_sql(SearchQuery(filters={**query.filters, 'type': [kind]}), params)}) AS m "
+                f"ORDER BY {order} LIMIT :per_kind) AS k{n}" for n, kind in enumerate(KIND_ORDER))
+        elif query.per_kind:
+            # The best few of each kind are mostly among the best GROUP_POOL of all (a kind that is
+            # not gets a query of its own: SqlBackend.search). Ranking every match by kind with
+            # a window function cost three times as much on SQLite.
+            params["limit"], params["offset"] = GROUP_POOL, 0
+            page = (f"SELECT m.kind, m.entry_id, m.score, m.matched FROM ({self.matches_sql(query, params)}) AS m "
+                    f"ORDER BY {order} LIMIT :limit OFFSET :offset")
+        else:
+            page = (f"SELECT m.kind, m.entry_id, m.score, m.matched FROM ({self.matches_sql(query, params)}) AS m "
+                    f"ORDER BY {order} LIMIT :limit OFFSET :offset")
         if not query.terms and not any(query.filters.values()):
             return Statements(page, None, None, params)  # everything matches: the kept counts
         matches = self.matches_sql(query, params, scored=False)
@@ -284,12 +317,52 @@ class SqlBackend:
         return total, {facet: {value: _rough(n * scale) for value, n in values.items()}
                        for facet, values in counts.items()}, True
 
+    def kind_totals(self, query: SearchQuery) -> dict[str, int]:
+        """Matches per kind with the query's other filters: what the type tabs count while one
+        kind is chosen."""
+        others = SearchQuery(terms=query.terms, filters={f: v for f, v in query.filters.items() if f != "type"},
+                             min_match=query.min_match)
+        params: dict = {}
+        if not others.terms and not any(others.filters.values()):
+            sql = "SELECT value, n FROM search_facet_counts WHERE facet = 'type'"  # the whole directory
+        else:
+            matches = self.matches_sql(others, params, scored=False)
+            sql = f"SELECT m.kind, count(*) FROM ({matches}) AS m GROUP BY m.kind"
+        return dict(fetch_rows(db.session.connection(), sql, params))
+
+    def _best_of_each_kind(self, query: SearchQuery, rows: list, kinds: dict[str, int]) -> list:
+        """The first query.per_kind rows of each kind, in order; a kind with fewer among the
+        rows than it has matches (outranked by GROUP_POOL others) is asked for on its own."""
+        by_kind: dict[str, list] = {}
+        for row in rows:
+            by_kind.setdefault(row.kind, []).append(row)
+        best = []
+        for kind, n in kinds.items():
+            found = by_kind.get(kind, [])[:query.per_kind]
+            if len(found) < min(n, query.per_kind) and len(rows) >= GROUP_POOL:
+                alone = self.statements(SearchQuery(**{**vars(query), "per_kind": 0, "page": 1,
+                                                       "per_page": query.per_kind,
+                                                       "filters": {**query.filters, "type": [kind]}}))
+                found = db.session.execute(sa.text(alone.page), alone.params).all()
+            best += found
+        return best
+
     def search(self, query: SearchQuery) -> SearchResult:
-        statements = self.statements(query)
-        rows = db.session.execute(sa.text(statements.page), statements.params).all()
+        # Counted first: with nothing found there is no page to rank, and the best few of each
+        # kind are worth showing only when more than one kind matched.
+        grouped = bool(query.per_kind)
+        statements = self.statements(SearchQuery(**{**vars(query), "per_kind": 0}))
         total, facets, estimated = self.count(db.session.connection(), statements)
-        return SearchResult([Hit(r.kind, r.entry_id, self.score(r.score)) for r in rows], total,
-                            facets, query.page, query.per_page, query.match_any, estimated)
+        kinds = facets.get("type", {})
+        grouped = grouped and len(kinds) > 1
+        if grouped:
+            statements = self.statements(query)
+        rows = db.session.execute(sa.text(statements.page), statements.params).all() if total else []
+        if grouped:
+            rows = self._best_of_each_kind(query, rows, kinds)
+        kind_totals = self.kind_totals(query) if query.filters.get("type") else dict(kinds)
+        return SearchResult([Hit(r.kind, r.entry_id, self.score(r.score), r.matched) for r in rows], total,
+                            facets, query.page, query.per_page, query.min_match, estimated, kind_totals, grouped)
 
 
 def _rough(estimate: float) -> int:

@@ -4,13 +4,16 @@ seven of them dates, and its organisations through their links) cost a page of r
 than finding them did for narrow queries."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlalchemy as sa
 
 from hub.db import db
+from hub.directory import vocabulary as vocab
 from hub.directory.models import (
-    ENTRY_MODELS, EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource,
+    ENTRY_MODELS, EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource, Topic,
+    expert_topics, project_topics, resource_topics,
 )
 
 
@@ -24,11 +27,42 @@ class Card:
     content_language: str
     badge: str | None  # a concept id: the project's stage, the resource's or the organisation's type
     organisation: str | None  # the project's lead, the expert's or the resource's organisation
-    country: str | None
+    country: str | None  # the entry's, else its organisation's
+    techniques: list[str] = field(default_factory=list)  # concept ids, in the taxonomy's order
+    ai_card: list[str] = field(default_factory=list)  # a project's completeness: CARD_VALUES it shares
 
 
-def _lead_organisation_name():
-    return (sa.select(Organisation.name)
+def _stated(column) -> sa.ColumnElement[bool]:
+    """A text field of the AI card with something in it (not empty, not only spaces)."""
+    return sa.func.coalesce(sa.func.length(sa.func.trim(column, " \t\r\n")), 0) > 0
+
+
+def stated(text: str | None) -> bool:
+    return bool(text and text.strip())
+
+
+def card_completeness(lessons_worked: bool, lessons_failed: bool, human_oversight: bool) -> list[str]:
+    """What a project's AI card shares, given which of its fields are stated, as the values of the
+    "card" filter (hub.search.base.CARD_VALUES): lessons learned (what worked or what failed),
+    failures, human oversight."""
+    return [value for value, shared in (("lessons", lessons_worked or lessons_failed), ("failures", lessons_failed),
+                                        ("oversight", human_oversight)) if shared]
+
+
+def _techniques(link: sa.Table, entry_id) -> sa.ScalarSelect:
+    """The entry's techniques in one text (the same aggregate on SQLite and PostgreSQL)."""
+    return (sa.select(sa.func.aggregate_strings(link.c.topic_id, " "))
+            .join(Topic, Topic.id == link.c.topic_id)
+            .where(link.c.entry_id == entry_id, Topic.facet == "technique").scalar_subquery())
+
+
+@lru_cache(maxsize=1)
+def _technique_order() -> dict[str, int]:
+    return {concept.id: n for n, concept in enumerate(vocab.concepts("technique"))}
+
+
+def _lead_organisation(column):
+    return (sa.select(column)
             .join(ProjectOrganisation, ProjectOrganisation.organisation_id == Organisation.id)
             .where(ProjectOrganisation.project_id == Project.id, ProjectOrganisation.role == "lead")
             .order_by(ProjectOrganisation.position).limit(1)
@@ -37,25 +71,37 @@ def _lead_organisation_name():
 
 def _statement(kind: str) -> sa.Select:
     """Columns in Card's order after kind: id, slug, title, summary, description, language,
-    badge, organisation, country."""
+    badge, organisation, country, techniques (ids joined by spaces), then a project's lessons
+    worked, lessons failed and human oversight (whether each is stated)."""
     none = sa.null()
     if kind == "project":
         return sa.select(Project.id, Project.slug, Project.title, Project.summary, Project.description,
-                         Project.content_language, Project.stage, _lead_organisation_name(), Project.country
+                         Project.content_language, Project.stage, _lead_organisation(Organisation.name),
+                         sa.func.coalesce(Project.country, _lead_organisation(Organisation.country)),
+                         _techniques(project_topics, Project.id), _stated(Project.lessons_worked),
+                         _stated(Project.lessons_failed), _stated(Project.human_oversight),
                          ).where(Project.status == EntryStatus.PUBLISHED)
     if kind == "expert":
         return (sa.select(Expert.id, Expert.slug, Expert.display_name, none, Expert.bio, Expert.content_language,
-                          none, Organisation.name, Expert.country)
+                          none, Organisation.name, sa.func.coalesce(Expert.country, Organisation.country),
+                          _techniques(expert_topics, Expert.id), none, none, none)
                 .outerjoin(Organisation, Organisation.id == Expert.organisation_id)
                 .where(Expert.status == EntryStatus.PUBLISHED))
     if kind == "resource":
         return (sa.select(Resource.id, Resource.slug, Resource.title, Resource.summary, Resource.description,
-                          Resource.content_language, Resource.type, Organisation.name, none)
+                          Resource.content_language, Resource.type, Organisation.name, Organisation.country,
+                          _techniques(resource_topics, Resource.id), none, none, none)
                 .outerjoin(Organisation, Organisation.id == Resource.organisation_id)
                 .where(Resource.status == EntryStatus.PUBLISHED))
     return sa.select(Organisation.id, Organisation.slug, Organisation.name, none, Organisation.description,
-                     Organisation.content_language, Organisation.type, none, Organisation.country
-                     ).where(Organisation.status == EntryStatus.PUBLISHED)
+                     Organisation.content_language, Organisation.type, none, Organisation.country,
+                     none, none, none, none).where(Organisation.status == EntryStatus.PUBLISHED)
+
+
+@lru_cache(maxsize=None)
+def _statement_for(kind: str) -> sa.Select:
+    """Built once per kind (building it cost more than running it), the ids bound at each use."""
+    return _statement(kind).where(ENTRY_MODELS[kind].id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def published_cards(keys: list[tuple[str, int]]) -> list[Card]:
@@ -66,10 +112,13 @@ def published_cards(keys: list[tuple[str, int]]) -> list[Card]:
         by_kind.setdefault(kind, []).append(entry_id)
     found: dict[tuple[str, int], Card] = {}
     for kind, ids in by_kind.items():
-        statement = _statement(kind).where(ENTRY_MODELS[kind].id.in_(ids))
-        for entry_id, slug, title, summary, description, language, badge, organisation, country in (
-                db.session.execute(statement)):
+        statement = _statement_for(kind)
+        for (entry_id, slug, title, summary, description, language, badge, organisation, country, techniques,
+             worked, failed, oversight) in db.session.execute(statement, {"ids": ids}):
             text = " ".join(part for part in (summary, description) if part)
-            found[(kind, entry_id)] = Card(kind, entry_id, slug, title, text, language or "en", badge,
-                                           organisation, country)
+            order = _technique_order()
+            found[(kind, entry_id)] = Card(
+                kind, entry_id, slug, title, text, language or "en", badge, organisation, country,
+                sorted((techniques or "").split(), key=lambda t: (order.get(t, len(order)), t)),
+                card_completeness(bool(worked), bool(failed), bool(oversight)))
     return [found[key] for key in keys if key in found]

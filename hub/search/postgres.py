@@ -17,17 +17,21 @@ _VECTOR = ("setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvec
            "setweight(to_tsvector('english', :summary), 'C') || setweight(to_tsvector('english', :body), 'D')")
 
 
-def tsquery(terms: list[str], match_any: bool = False) -> str:
-    """to_tsquery syntax from folded words (letters and digits only): nothing typed is an operator."""
+def tsquery(terms: list[str], any_word: bool = False, prefix: bool = False) -> str:
+    """to_tsquery syntax from folded words (letters and digits only): nothing typed is an
+    operator. The last word is a prefix only while it is being typed (suggestions)."""
     parts = list(terms)
-    parts[-1] = f"{parts[-1]}:*"
-    return (" | " if match_any else " & ").join(parts)
+    if prefix:
+        parts[-1] = f"{parts[-1]}:*"
+    return (" | " if any_word else " & ").join(parts)
 
 
 class PostgresBackend(SqlBackend):
     name = "postgresql"
     newest_order = "m.published_at DESC NULLS LAST, m.id DESC"
     joined_facets = "string_agg(m.facets, E'\\n')"
+    relevance_order = "m.matched DESC, m.score DESC, m.id"
+    stemmer = "english"  # Snowball's English, as to_tsvector('english', ...) stems
 
     facet_insert = ("INSERT INTO search_facets (doc_id, facet, value) VALUES (:doc_id, :facet, :value) "
                     "ON CONFLICT DO NOTHING")
@@ -44,9 +48,20 @@ class PostgresBackend(SqlBackend):
         where = filter_sql(query.filters, params)
         columns = f"{ENTRY_COLUMNS}, {_RANK if scored and query.terms else '0.0'} AS score"
         if not query.terms:
-            return f"SELECT {columns} FROM search_entries e WHERE {where}"
-        params["tsquery"] = tsquery(query.terms, query.match_any)
-        return (f"SELECT {columns} FROM search_documents d "
+            return f"SELECT {columns}, 0 AS matched FROM search_entries e WHERE {where}"
+        if query.min_match:
+            # Any word finds the candidates (through the GIN index); each word's test counts.
+            words = []
+            for n, term in enumerate(query.terms):
+                params[f"word{n}"] = tsquery([term])
+                words.append(f"(d.tsv @@ to_tsquery('english', :word{n}))::int")
+            params.update(tsquery=tsquery(query.terms, any_word=True), min_match=query.min_match)
+            matched = " + ".join(words)
+            return (f"SELECT {columns}, d.matched FROM (SELECT d.id, d.tsv, {matched} AS matched "
+                    f"FROM search_documents d WHERE d.tsv @@ to_tsquery('english', :tsquery)) AS d "
+                    f"JOIN search_entries e ON e.id = d.id WHERE d.matched >= :min_match AND {where}")
+        params["tsquery"] = tsquery(query.terms)
+        return (f"SELECT {columns}, {len(query.terms)} AS matched FROM search_documents d "
                 f"JOIN search_entries e ON e.id = d.id WHERE d.tsv @@ to_tsquery('english', :tsquery) AND {where}")
 
     def title_prefix(self, terms: list[str], limit: int) -> list[Hit]:
@@ -56,6 +71,6 @@ class PostgresBackend(SqlBackend):
             "SELECT d.kind, d.entry_id, ts_rank_cd(d.tsv, q) AS score FROM search_documents d, "
             "to_tsquery('english', :tsquery) q WHERE d.tsv @@ q AND "
             "to_tsvector('english', d.title) @@ q ORDER BY score DESC LIMIT :limit"),
-            {"tsquery": tsquery(terms), "limit": limit}).all()
+            {"tsquery": tsquery(terms, prefix=True), "limit": limit}).all()
         return [Hit(r.kind, r.entry_id, float(r.score)) for r in rows]
 

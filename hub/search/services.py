@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import atexit
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from html import escape as html_escape
 from itertools import chain
 
 import sqlalchemy as sa
@@ -30,9 +27,12 @@ from hub.directory.models import (
     project_topics,
 )
 from hub.pagination import page_number
-from hub.search.base import FILTERS, MAX_PAGE, SORTS, Backend, Document, SearchQuery, SearchResult
-from hub.search.cards import Card, published_cards
-from hub.search.text import clean_query, fold, query_terms, words
+from hub.search.base import (
+    CARD_VALUES, FILTERS, KIND_ORDER, MAX_PAGE, PER_KIND, SORTS, Backend, Document, SearchQuery, SearchResult,
+)
+from hub.search.cards import Card, card_completeness, published_cards, stated
+from hub.search.highlight import Matcher, snippet
+from hub.search.text import clean_query, fallback_needs, fold, query_terms, words
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ def document_for(entry: Entry, extra_topics: list[str] = ()) -> Document | None:
     if isinstance(entry, Project):
         organisation = entry.lead_organisation
         facets += [("stage", entry.stage), ("risk", entry.risk_level)]
+        facets += [("card", value) for value in card_completeness(
+            stated(entry.lessons_worked), stated(entry.lessons_failed), stated(entry.human_oversight))]
         concept_words += _concept_words(entry.stage)
         summary = entry.summary
         body = [entry.description, *(o.name for o in [organisation, *entry.partners] if o), entry.data_sources,
@@ -266,6 +268,8 @@ def _valid(facet: str, value: str) -> bool:
         return vocab.is_concept(vocab.AI_ACT_RISK, value)
     if facet == "language":
         return vocab.is_language(value)
+    if facet == "card":
+        return value in CARD_VALUES
     return False
 
 
@@ -292,102 +296,80 @@ class Found:
 
 
 @dataclass
+class KindGroup:
+    """The best few results of one kind, on the first page over all kinds."""
+
+    kind: str
+    total: int  # every match of this kind ("See all …")
+    found: list[Found]
+
+
+@dataclass
 class SearchPage:
     text: str
     terms: list[str]
     filters: dict[str, list[str]]
     sort: str
     result: SearchResult
-    found: list[Found] = field(default_factory=list)
+    found: list[Found] = field(default_factory=list)  # in order; with groups, theirs one after the other
+    groups: list[KindGroup] = field(default_factory=list)  # over several kinds: the best few of each
 
     @property
     def is_empty(self) -> bool:
         return self.result.total == 0
 
+    @property
+    def kind(self) -> str | None:
+        """The one kind chosen (a type tab), else None (all kinds)."""
+        kinds = self.filters.get("type", [])
+        return kinds[0] if len(kinds) == 1 else None
+
 
 def search(text: str | None, args: dict[str, list[str]] | None = None, sort: str | None = None,
            page=1, record: bool = True) -> SearchPage:
-    """One page of results with facet counts. Every word must match; when that finds
-    nothing, any word may (ranked, so entries with more of them come first)."""
+    """Results with facet counts. Every word must match; when that finds nothing, most of them
+    (hub.search.text.fallback_needs), entries with more of them first. Over all kinds, when
+    several match, the first page shows the best few of each kind (no kind buries the others;
+    each kind's tab pages through all of its matches)."""
     text = clean_query(text)
     terms = query_terms(text)
     filters = clean_filters(args or {})
     sort = sort if sort in SORTS else ("relevance" if terms else "newest")
-    query = SearchQuery(terms=terms, filters=filters, sort=sort, page=parse_page(page))
+    page = parse_page(page)
+    query = SearchQuery(terms=terms, filters=filters, sort=sort, page=page,
+                        per_kind=PER_KIND if page == 1 and not filters.get("type") else 0)
     engine = backend()
     result = engine.search(query)
-    if result.total == 0 and len(terms) > 1:
-        query.match_any = True
+    if result.total == 0 and fallback_needs(len(terms)):
+        query.min_match = fallback_needs(len(terms))
         result = engine.search(query)
     if result.total and query.page > result.pages:  # past the end: show the last page
         query.page = result.pages
         result = engine.search(query)
     if record and text and query.page == 1:
         record_query(text, result.total)
-    found = [Found(card, snippet(card.title, terms, size=1000), snippet(card.text, terms))
+    matcher = Matcher(terms, engine.stemmer) if terms else None
+    found = [Found(card, snippet(card.title, matcher, size=1000), snippet(card.text, matcher))
              for card in published_cards([(hit.kind, hit.entry_id) for hit in result.hits])]
-    return SearchPage(text, terms, filters, sort, result, found)
+    groups = []
+    if result.grouped:
+        # In the order of the type tabs, whichever kind has the best match: projects and experts,
+        # the hub's own content, are never pushed down by a catalogue of look-alike datasets, and
+        # each group is short (at most PER_KIND), so every kind shows near the top.
+        by_kind: dict[str, list[Found]] = {}
+        for item in found:
+            by_kind.setdefault(item.card.kind, []).append(item)
+        groups = [KindGroup(kind, result.kind_totals.get(kind, len(by_kind[kind])), by_kind[kind])
+                  for kind in KIND_ORDER if kind in by_kind]
+        found = [item for group in groups for item in group.found]
+    return SearchPage(text, terms, filters, sort, result, found, groups)
 
 
-_MARKDOWN_NOISE = re.compile(r"[*_`#>\[\]()!|~]+")
-
-
-@lru_cache(maxsize=20_000)
-def _token_words(token: str) -> tuple[str, ...]:
-    """Folded words of one token of a snippet: the same words recur on every page of results."""
-    return tuple(words(token))
-
-
-SNIPPET_SCAN = 1_000  # words looked at for the first match
-
-
-def snippet(text: str, terms: list[str], size: int = 32) -> Markup:
-    """About `size` words around the first match, the matching words marked; escaped."""
-    text = text or ""
-    cut = len(text) > SNIPPET_SCAN * 12  # characters enough for the words looked at
-    plain = _MARKDOWN_NOISE.sub(" ", text[:SNIPPET_SCAN * 12] if cut else text)
-    tokens = plain.split()
-    if not tokens:
-        return Markup("")
-    # A word matches a term it starts with; a longer term also by its stem (its last two
-    # letters off), roughly as the engines stem: "archives" also marks "archival".
-    prefixes = tuple(t[:-2] if len(t) >= 5 else t for t in terms)
-
-    def matches(token: str) -> bool:
-        return any(w.startswith(prefixes) for w in _token_words(token))
-
-    first = _first_match(plain, tokens, prefixes, matches) if prefixes else None
-    start = max(0, (first or 0) - size // 4)
-    window = range(start, min(len(tokens), start + size))
-    marked = first is not None  # else no word looked at matches
-    # Escaped as plain text and marked up once: a Markup object per word cost a millisecond a page.
-    pieces = [f"<mark>{html_escape(tokens[i])}</mark>" if marked and matches(tokens[i]) else html_escape(tokens[i])
-              for i in window]
-    return Markup(("… " if start else "") + " ".join(pieces) + (" …" if cut or window.stop < len(tokens) else ""))
-
-
-def _first_match(plain: str, tokens: list[str], prefixes: tuple[str, ...], matches) -> int | None:
-    """The index of the first token (of the first SNIPPET_SCAN) with a word that starts with a
-    prefix. An entry found by its topics may not have the words in its text at all: one look at
-    the whole folded text answers that without going word by word."""
-    folded = fold(plain)
-    if not any(prefix in folded for prefix in prefixes):
-        return None
-    if not plain.isascii():  # word by word: the first match is mostly near the start
-        return next((i for i, token in enumerate(tokens[:SNIPPET_SCAN]) if matches(token)), None)
-    # Folded ASCII text is the text lower-cased, letter for letter: one search finds the match.
-    found = _word_start(prefixes).search(folded)
-    if found is None:
-        return None
-    before = plain[:found.start()]
-    index = len(before.split()) - (1 if before and not before[-1].isspace() else 0)
-    return index if index < SNIPPET_SCAN else None
-
-
-@lru_cache(maxsize=1_000)
-def _word_start(prefixes: tuple[str, ...]) -> re.Pattern:
-    """A word (letters and digits, as hub.search.text.words cuts them) starting with a prefix."""
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes)) + ")")
+def kind_tabs(page: SearchPage) -> list[tuple[str | None, int]]:
+    """The type tabs: all kinds (None) with the total over all of them, then each kind with its
+    matches under the other filters, in KIND_ORDER."""
+    totals = page.result.kind_totals
+    return [(None, sum(totals.values()))] + [(kind, totals.get(kind, 0)) for kind in KIND_ORDER]
 
 
 # --- suggestions ---------------------------------------------------------------------------
@@ -398,6 +380,7 @@ class Suggestion:
     label: str
     kind: str  # "topic" or an entry kind
     url_args: dict
+    marked: Markup | None = None  # the label with the matching words marked (entries)
 
 
 def suggest(text: str | None, limit: int = 8) -> list[Suggestion]:
@@ -412,9 +395,13 @@ def suggest(text: str | None, limit: int = 8) -> list[Suggestion]:
             if any(folded in n or n.startswith(folded) for n in names):
                 topics.append(Suggestion(concept.label(), "topic", {facet: concept.id}))
     suggestions = topics[: limit // 2]
-    hits = backend().title_prefix(terms, limit - len(suggestions))
+    engine = backend()
+    hits = engine.title_prefix(terms, limit - len(suggestions))
+    # Being typed: the last word marks the words it starts.
+    matcher = Matcher(terms, engine.stemmer, prefix=True)
     for card in published_cards([(hit.kind, hit.entry_id) for hit in hits]):
-        suggestions.append(Suggestion(card.title, card.kind, {"slug": card.slug}))
+        suggestions.append(Suggestion(card.title, card.kind, {"slug": card.slug},
+                                      snippet(card.title, matcher, size=1000)))
     return suggestions
 
 

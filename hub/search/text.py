@@ -66,3 +66,39 @@ def query_terms(text: str | None) -> list[str]:
     meaningful = [w for w in found if w not in STOPWORDS]
     unique = list(dict.fromkeys(meaningful or found))
     return unique[:MAX_TERMS]
+
+
+# --- stems: what the engines compare ----------------------------------------------------------
+# Both engines stem English: SQLite FTS5's "porter" tokenizer (Martin Porter's original
+# algorithm) and PostgreSQL's 'english' configuration (Snowball's English, "Porter2"). The same
+# two algorithms in Python let highlighting mark exactly the words that matched: "art" does not
+# mark "artificial" (stem "artifici"), "vision" does not mark "visitors" (stem "visitor").
+STEMMERS = ("porter", "english")
+_STEMMED = range(3, 65)  # both engines leave words shorter than 3 letters (FTS5 also longer than 64) alone
+
+
+@functools.lru_cache(maxsize=None)
+def _stemmer(algorithm: str):
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(algorithm)
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str, algorithm: str) -> str:
+    """The stem of one folded word, as the engine using `algorithm` indexes it."""
+    if len(word) not in _STEMMED:
+        return word
+    return _stemmer(algorithm).stemWord(word)
+
+
+def fallback_needs(term_count: int) -> int:
+    """How many of a query's words an entry needs when none has them all: two-thirds, rounded
+    down. One word cannot be relaxed (0: no fallback); of two, one (either may be the
+    misspelt or too narrow one, and entries with both were none); of three or more, never fewer
+    than two, so that four words never match every entry that has any one of them."""
+    if term_count <= 1:
+        return 0
+    if term_count == 2:
+        return 1
+    return max(2, term_count * 2 // 3)

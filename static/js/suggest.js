@@ -22,7 +22,8 @@
       var li = document.createElement("li");
       var a = document.createElement("a");
       a.href = item.url;
-      a.textContent = item.label;
+      // The server marks the words typed so far in the escaped label ("marked"), topics have none.
+      if (typeof item.marked === "string") { a.innerHTML = item.marked; } else { a.textContent = item.label; }
       li.appendChild(a);
       list.appendChild(li);
     });

@@ -150,7 +150,8 @@ def test_visitor_searches_narrows_and_writes_to_a_project_team(page, hub):
     facets = page.get_by_role("complementary", name="Narrow the results")
     facets.get_by_role("link", name=re.compile(r"^Netherlands \(")).click()
     expect(page).to_have_url(re.compile(r"country=NL"))
-    facets.get_by_role("link", name=re.compile(r"^Project \(")).click()  # the Type facet
+    page.get_by_role("navigation", name="Kinds of entry").get_by_role(
+        "link", name=re.compile(r"^Projects \(")).click()  # the type tabs
     expect(page).to_have_url(re.compile(r"type=project"))
     expect(page.get_by_role("heading", level=2, name=re.compile("results? for"))).to_be_visible()
     page.get_by_role("link", name=hub.titles["project"]).click()

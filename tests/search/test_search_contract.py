@@ -47,10 +47,13 @@ def test_accents_and_case_do_not_matter(directory):
     assert "Musée du Louvre" in titles("MUSÉE")
 
 
-def test_the_last_word_is_a_prefix_and_english_is_stemmed(directory):
+def test_english_is_stemmed_and_a_submitted_word_is_a_whole_word(directory):
     assert "Finding ships in paintings" in titles("paint")
     assert "Finding ships in paintings" in titles("ship painting")
     assert "Reading the letters of Ghent" in titles("letter")
+    # Only while it is typed is the last word a prefix (the suggestions).
+    assert titles("pai") == []
+    assert search.suggest("ships pai")[0].label == "Finding ships in paintings"
 
 
 @pytest.mark.parametrize("text", ["handwritten text recognition", "reconnaissance d'écriture manuscrite",
@@ -263,16 +266,21 @@ def test_result_cards_and_the_filters_beside_them(client, directory):
     assert ('<a href="/search?q=ships&amp;country=BE" aria-current="true" class="facet-on">France <span '
             'class="count">(3)</span><span class="visually-hidden"> (selected: select to remove)') in html
     assert '<a href="/search?q=ships&amp;country=FR" class="tag-remove">Country: Belgium' in html
-    assert ('<a href="/search?q=ships&amp;country=FR&amp;country=BE&amp;type=expert">Expert <span '
+    # The kinds are tabs above the results, each with its count, every other filter kept.
+    assert ('<a href="/search?q=ships&amp;country=FR&amp;country=BE&amp;type=expert">Experts <span '
             'class="count">(1)</span>') in html
+    assert '<a href="/search?q=ships&amp;country=FR&amp;country=BE" aria-current="page">All <span' in html
     facets = html[html.index('id="facets-heading"'):html.index("</aside>")]
-    assert facets.index(">Project <") < facets.index(">Expert <")  # the most frequent first
-    # Nothing found: each chosen filter is offered for removal, the chosen value shown with (0).
+    assert "<h3>Type</h3>" not in facets
+    # Nothing found: each chosen filter is offered for removal, the chosen value shown with (0);
+    # the tabs still count the kinds under the other filters.
     html = client.get("/search", query_string={"q": "ships", "country": "DE", "type": "organisation"}
                       ).get_data(as_text=True)
     assert "Nothing found." in html and 'Germany <span class="count">(0)</span>' in html
-    assert ('<a href="/search?q=ships&amp;country=DE">Type: Organisation</a>, '
-            '<a href="/search?q=ships&amp;type=organisation">Country: Germany</a></li>') in html
+    assert '<a href="/search?q=ships&amp;type=organisation">Country: Germany</a></li>' in html
+    assert '<span class="kind-tab-empty">Projects <span class="count">(0)</span></span>' in html
+    assert ('<a href="/search?q=ships&amp;country=DE&amp;type=organisation" aria-current="page">Organisations '
+            '<span class="count">(0)</span></a>') in html
 
 
 def test_a_facet_shows_its_most_frequent_values_and_always_the_chosen_ones(client, directory):

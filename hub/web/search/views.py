@@ -11,7 +11,7 @@ from hub.accounts.permissions import can_moderate
 from hub.search import services as search
 from hub.search.base import FILTERS
 from hub.search.text import MAX_QUERY_LENGTH
-from hub.web.search.facets import chosen_filters, facet_groups
+from hub.web.search.facets import CARD_LABELS, chosen_filters, facet_groups, kind_tab_list, see_all
 
 bp = Blueprint("search", __name__)
 
@@ -28,7 +28,8 @@ def results():
     links = _Links()
     groups = facet_groups(page, links.toggle)
     return render_template("search/results.html", page=page, facet_groups=groups, chosen_filters=chosen_filters(groups),
-                           page_url=links.page,
+                           page_url=links.page, kind_url=links.kind, tabs=kind_tab_list(page, links.kind),
+                           see_all=see_all, card_labels=CARD_LABELS,
                            too_long=len(request.args.get("q", "")) > MAX_QUERY_LENGTH)
 
 
@@ -48,6 +49,10 @@ class _Links:
         pair = (facet, value)
         return self._url([a for a in self.args if a != pair] if pair in self.args else self.args + [pair])
 
+    def kind(self, kind: str | None) -> str:
+        """This search with only this kind (None: every kind), back to page 1."""
+        return self._url([a for a in self.args if a[0] != "type"] + ([("type", kind)] if kind else []))
+
     def page(self, **changes) -> str:
         return self._url([(k, v) for k, v in self.args if k not in changes] +
                          [(k, str(v)) for k, v in changes.items() if v])
@@ -62,7 +67,9 @@ def suggest():
             url = url_for("search.results", **item.url_args)
         else:
             url = url_for(f"directory.{item.kind}", **item.url_args)
-        suggestions.append({"label": item.label, "kind": item.kind, "url": url})
+        # "marked": the label as HTML, the words typed so far marked (escaped; entries only).
+        suggestions.append({"label": item.label, "kind": item.kind, "url": url,
+                            "marked": str(item.marked) if item.marked is not None else None})
     return jsonify(query=text[:MAX_QUERY_LENGTH], suggestions=suggestions)
 
 
