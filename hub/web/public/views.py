@@ -55,6 +55,12 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+@bp.get("/language")
+def choose_language():
+    """The header's language select (a GET form, so it works without JavaScript)."""
+    return set_language(request.args.get("code", ""))
+
+
 @bp.get("/language/<code>")
 def set_language(code: str):
     response = redirect(_safe_next(request.args.get("next")))
