@@ -168,6 +168,25 @@ def test_on_a_desktop_wide_tables_fill_the_page(new_context, axe, path, who, sel
     assert not violations, describe_violations(violations)
 
 
+# The number of columns of each card grid of the home page, and how many cards each holds.
+CARD_GRIDS = """() => [...document.querySelectorAll('main ul.cards')].map(grid => ({
+  columns: getComputedStyle(grid).gridTemplateColumns.split(' ').length,
+  cards: grid.children.length,
+  rows: new Set([...grid.children].map(card => Math.round(card.getBoundingClientRect().top))).size}))"""
+
+
+@pytest.mark.parametrize("width", [320, 375, 768, 1024, 1280, 1920])
+def test_the_home_pages_card_grids_leave_no_orphan_card(new_context, width):
+    page = new_context(width=width, height=900).new_page()
+    page.goto("/")
+    grids = page.evaluate(CARD_GRIDS)
+    assert len(grids) == 2, grids
+    for grid in grids:
+        assert grid["cards"] == 6, grid
+        assert grid["cards"] % grid["columns"] == 0, f"{width} px: {grid}"
+        assert grid["rows"] == grid["cards"] // grid["columns"], grid
+
+
 def test_screenshots_at_375_and_1280_px(new_context, hub):
     """screenshots/phone-<page>-<width>.png, for people to look at (git-ignored)."""
     SCREENSHOTS.mkdir(exist_ok=True)
