@@ -3,14 +3,19 @@ fields' own), a heading that says whom they write to, one privacy link, and the 
 a message goes when nobody real stands behind the entry (a fictional example expert)."""
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
+from pathlib import Path
 
 from hub.accounts.models import Role
 from hub.db import db
 from tests.contact.test_contact_abuse import field_error, form_errors, nothing_stored, typed_body
 from tests.contact.test_relay import VISITOR, contact_form, hidden_value, project_with_contact_person
+from tests.conftest import csrf_token
 from tests.factories import make_expert, make_organisation, make_user
+
+NAUGHTY: list[str] = json.loads((Path(__file__).parent.parent / "data" / "naughty-strings.json").read_text("utf-8"))
 
 
 def _main(html: str) -> str:
@@ -109,3 +114,22 @@ def test_a_message_to_a_real_contact_person_is_sent(client, outbox):
     assert said == "Your message was sent. A copy is on its way to your email address."
     assert outbox.to(person.email)
     assert "was passed on. This is your copy." in outbox.to(VISITOR)[0].get_content()
+
+
+def test_naughty_strings_sent_too_quickly_get_every_message_and_keep_what_was_typed(app, client, monkeypatch):
+    """The too-quick path checks the fields too: each string still answers 422 with the timing
+    message, a message next to each field it breaks, and the text kept; never a 500."""
+    monkeypatch.setitem(app.config, "CONTACT_MIN_SECONDS", 30)
+    project, _ = project_with_contact_person()
+    url = f"/contact/project/{project.slug}"
+    page = client.get(url).get_data(as_text=True)
+    token, started = csrf_token(page), hidden_value(page, "started")
+    for s in NAUGHTY[::3]:
+        response = client.post(url, data={"csrf_token": token, "started": started, "name": s, "email": s,
+                                          "subject": s, "body": s})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, (s, response.status_code)
+        assert "That was very quick. Check your message and send it again." in form_errors(html)
+        assert field_error(html, "email").startswith("Error: ")  # no naughty string is an address
+        assert typed_body(html) == s.lstrip("\r\n"), repr(s)
+    assert nothing_stored()
