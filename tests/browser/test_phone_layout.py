@@ -120,6 +120,20 @@ def test_without_javascript_the_menu_still_opens_on_a_phone(browser, hub):
         context.close()
 
 
+def test_without_javascript_a_desktop_shows_the_whole_navigation(browser, hub):
+    context = browser.new_context(base_url=hub.base_url, viewport={"width": 1280, "height": 800}, locale="en-GB",
+                                  java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        expect(page.get_by_text("Menu", exact=True)).to_be_hidden()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Organisations").click()
+        expect(page).to_have_url(re.compile(r"/organisations$"))
+        expect(page.get_by_role("button", name="Change language")).to_be_visible()
+    finally:
+        context.close()
+
+
 # Every cell of a stacked table, with the name of its column (from data-label, shown by CSS) and
 # whether the row is wider than the table's box.
 TABLE_STATE = """(selector) => {

@@ -80,6 +80,8 @@ def _fictional_expert():
 def test_a_message_to_a_fictional_expert_goes_to_the_hubs_team_and_says_so(client, outbox):
     moderator = make_user(role=Role.MODERATOR, email="team@hub.example")
     expert, member = _fictional_expert()
+    profile = unescape(client.get(f"/experts/{expert.slug}").get_data(as_text=True))
+    assert "A fictional example: your message goes to the hub's team, not to a real person." in profile
     form = unescape(client.get(f"/contact/expert/{expert.slug}").get_data(as_text=True))
     assert (f"{expert.display_name} is a fictional example, not a real person. Your message goes to the "
             "hub's team") in form
