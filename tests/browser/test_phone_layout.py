@@ -31,6 +31,17 @@ def test_on_a_phone_the_header_takes_at_most_15_percent_of_the_screen(new_contex
     assert page.get_by_role("heading", level=1).bounding_box()["y"] < PHONE["height"] / 2
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "nl", "de", "it", "es"])
+@pytest.mark.parametrize("width", [375, 320])
+def test_the_header_stays_short_in_every_language(new_context, language, width):
+    """The hub's name is longest in Spanish ("Centro de Competencias en IA"): still one short bar."""
+    page = new_context(login="admin", language=language, width=width, height=PHONE["height"]).new_page()
+    page.goto("/")
+    height = page.evaluate(HEADER_HEIGHT)
+    assert height <= MAX_HEADER, f"the header is {height} px high in {language} at {width} px"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+
+
 def test_the_menu_opens_with_the_keyboard_and_its_links_work(new_context, hub):
     page = new_context(login="admin", **PHONE).new_page()
     page.goto("/")
@@ -215,3 +226,6 @@ def test_screenshots_at_375_and_1280_px(new_context, hub):
                 page.get_by_text("Menu", exact=True).click()
                 page.screenshot(path=SCREENSHOTS / f"phone-{name}-{width}-menu.png")
             page.close()
+    page = new_context(language="es", width=320, height=PHONE["height"]).new_page()
+    page.goto("/")
+    page.screenshot(path=SCREENSHOTS / "phone-home-es-320.png")
