@@ -42,7 +42,7 @@ def test_the_header_stays_short_in_every_language(new_context, language, width):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
 
 
-def test_the_menu_opens_with_the_keyboard_and_its_links_work(new_context, hub):
+def test_the_menu_opens_with_the_keyboard_and_its_links_work(new_context, hub, axe):
     page = new_context(login="admin", **PHONE).new_page()
     page.goto("/")
     menu = page.get_by_text("Menu", exact=True)
@@ -54,6 +54,8 @@ def test_the_menu_opens_with_the_keyboard_and_its_links_work(new_context, hub):
     expect(account.get_by_role("link", name="Users")).to_be_visible()
     expect(page.get_by_role("searchbox", name="Search the directory")).to_be_visible()
     expect(page.get_by_label("Language")).to_be_visible()
+    violations = axe_violations(page, axe)  # the open menu too
+    assert not violations, describe_violations(violations)
     # Escape folds it again, back on the button.
     page.keyboard.press("Escape")
     expect(main).to_be_hidden()
