@@ -133,7 +133,7 @@ def send_verification(user: User) -> None:
         user.email,
         _("Confirm your email address"),
         _(
-            "Hello %(name)s,\n\nplease confirm your email address for the AI Competency Hub by opening this link "
+            "Hello %(name)s,\n\nPlease confirm your email address for the AI Competency Hub by opening this link "
             "within 3 days:\n\n%(link)s\n\nIf you did not register, ignore this message.\n",
             name=user.display_name,
             link=link,
@@ -183,7 +183,7 @@ def request_password_reset(email: str) -> None:
         user.email,
         _("Reset your password"),
         _(
-            "Hello %(name)s,\n\nto choose a new password for the AI Competency Hub, open this link within "
+            "Hello %(name)s,\n\nTo choose a new password for the AI Competency Hub, open this link within "
             "2 hours:\n\n%(link)s\n\nIf you did not ask for this, ignore this message: your password stays as it is.\n",
             name=user.display_name,
             link=external_url("accounts.reset_password", token=token),

@@ -67,6 +67,11 @@ def is_contactable(entry: Entry) -> bool:
     return entry.is_published and (not isinstance(entry, Expert) or entry.open_to_contact)
 
 
+def is_example(entry: Entry) -> bool:
+    """A fictional example profile of the demo directory: no real person stands behind it."""
+    return isinstance(entry, Expert) and bool(entry.is_example)
+
+
 def _reachable(users) -> list[User]:
     """Active users with a confirmed address, each once, in a stable order."""
     seen: dict[int, User] = {}
@@ -110,7 +115,10 @@ def moderators() -> list[User]:
 def recipients_for(entry: Entry) -> tuple[list[User], bool]:
     """The entry's contact persons open to contact, else its owner, else the members of its
     organisation, else the moderators, so that a message never goes nowhere when someone has
-    left. The flag says that it fell through to the moderators."""
+    left. The flag says that it fell through to the moderators. A fictional example expert has
+    nobody behind it (even when a real organisation is named on it): the moderators answer."""
+    if is_example(entry):
+        return moderators(), True
     for people in (lambda: _contact_people(entry), lambda: _reachable([entry.owner]),
                    lambda: _members_of(_organisations_of(entry))):
         found = people()
@@ -236,12 +244,13 @@ def send_message(sender: User | None, entry: Entry, data: ContactInput) -> Messa
 
     entry_url = external_url(f"directory.{entry.kind}", slug=entry.slug)
     reply_to = _reply_to(data.name, data.email) if data.share_email else None
+    example = is_example(entry)
     for user in recipients:
         queue_mail(user.email, _("Message about “%(title)s”: %(subject)s", title=message.entry_title,
                                  subject=data.subject),
-                   _recipient_mail(message, user, entry_url), reply_to=reply_to)
+                   _recipient_mail(message, user, entry_url, example), reply_to=reply_to)
     queue_mail(data.email, _("Your message about “%(title)s” was sent", title=message.entry_title),
-               _sender_copy(message, entry_url))
+               _sender_copy(message, entry_url, example))
     return message
 
 
@@ -262,9 +271,13 @@ def _reply_to(name: str, email: str) -> str:
     return email
 
 
-def _recipient_mail(message: Message, user: User, entry_url: str) -> str:
+def _recipient_mail(message: Message, user: User, entry_url: str, example: bool = False) -> str:
     lines = [_("Hello %(name)s,", name=user.display_name), ""]
-    if message.to_moderators:
+    if example:
+        lines += [_("This message reached the moderators because “%(title)s” is a fictional example profile: "
+                    "nobody stands behind it. Please answer it on behalf of the hub.",
+                    title=message.entry_title), ""]
+    elif message.to_moderators:
         lines += [_("This message reached the moderators because nobody behind the entry can be reached "
                     "through the hub. Please pass it on or answer it."), ""]
     lines += [_("%(sender)s wrote to you through the AI Competency Hub about “%(title)s” (%(url)s):",
@@ -281,10 +294,18 @@ def _recipient_mail(message: Message, user: User, entry_url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sender_copy(message: Message, entry_url: str) -> str:
-    lines = [_("Hello %(name)s,", name=message.sender_name), "",
-             _("Your message about “%(title)s” (%(url)s) was passed on. This is your copy.",
-               title=message.entry_title, url=entry_url), "",
+def _sender_copy(message: Message, entry_url: str, example: bool = False) -> str:
+    if example:
+        passed_on = _("“%(title)s” (%(url)s) is a fictional example, not a real person: your message went to "
+                      "the hub's team. This is your copy.", title=message.entry_title, url=entry_url)
+    elif message.to_moderators:
+        passed_on = _("Nobody behind “%(title)s” (%(url)s) can be reached through the hub yet: your message went "
+                      "to the hub's team, who will pass it on or answer. This is your copy.",
+                      title=message.entry_title, url=entry_url)
+    else:
+        passed_on = _("Your message about “%(title)s” (%(url)s) was passed on. This is your copy.",
+                      title=message.entry_title, url=entry_url)
+    lines = [_("Hello %(name)s,", name=message.sender_name), "", passed_on, "",
              _("Subject: %(subject)s", subject=message.subject), "", message.body, "", "—"]
     lines.append(_("You agreed to share your address: the recipients can answer you directly.")
                  if message.share_email else

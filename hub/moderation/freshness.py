@@ -213,7 +213,7 @@ def _send_reminder(reminder: Reminder, months: int) -> None:
             edit=external_url("submit.edit", kind=entry.kind, entry_id=entry.id)))
     body = _(
         "Hello %(name)s,\n\n"
-        "nobody has checked the following entries of the AI Competency Hub for more than %(months)d months. "
+        "Nobody has checked the following entries of the AI Competency Hub for more than %(months)d months. "
         "Visitors rely on them being current: please take a minute to look at each one.\n\n"
         "%(entries)s\n\n"
         "The confirmation links work for %(days)d days and need no login. Editing needs you to log in.\n\n"

@@ -32,10 +32,10 @@ def test_no_wcag_21_aa_violations(new_context, hub, axe, spec, language):
 
 def test_the_language_switcher_turns_the_pages_french(page, hub):
     page.goto("/")
-    page.get_by_role("navigation", name="Language").get_by_role("link", name="Français").click()
+    page.get_by_label("Language").select_option(label="Français")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    french = page.get_by_role("navigation", name=hub.text("fr", "Language"))
-    expect(french.get_by_role("link", name="Français")).to_have_attribute("aria-current", "true")
+    french = page.get_by_label(hub.text("fr", "Language"))
+    assert french.evaluate("s => s.options[s.selectedIndex].textContent") == "Français"
     assert {"name": "hub_lang", "value": "fr"}.items() <= next(
         c for c in page.context.cookies() if c["name"] == "hub_lang").items()
 
@@ -59,7 +59,7 @@ def test_keyboard_only_search_and_contact(page, hub):
 
     tab_to(page, page.get_by_role("link", name="Write to the project team"))
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Write about")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Write to")
 
     for label, text in (("Your name", "Kim Keyboard"), ("Your email address", "kim.keyboard@example.org"),
                         ("Subject", "Reusing your model"), ("Message", "Could we reuse your model? Kim")):

@@ -39,7 +39,27 @@ def test_the_switcher_sets_a_cookie_and_the_pages_follow_it(client):
     assert catalogue_says("fr", "Skip to main content") in html
     assert COMPUTER_VISION["fr"] in html and COMPUTER_VISION["en"] not in html
     # The switcher marks the chosen language, each language named in itself.
-    assert re.search(r'hreflang="fr" aria-current="true">Français</a>', html)
+    assert re.search(r'<option value="fr" lang="fr" selected>Français</option>', html)
+
+
+def test_the_header_select_sets_the_language_and_comes_back_to_the_page(client):
+    """The language select is a GET form (it works without JavaScript): code and next."""
+    response = client.get("/language", query_string={"code": "nl", "next": "/search?q=museum"})
+    assert response.status_code == 302 and response.headers["Location"] == "/search?q=museum"
+    assert response.headers["Set-Cookie"].startswith("hub_lang=nl;")
+    html = client.get("/search?q=museum").get_data(as_text=True)
+    assert html_lang(html) == "nl"
+    # The form sends the visitor back to the page it was on, query included.
+    assert 'name="next" value="/search?q=museum"' in html
+
+
+@pytest.mark.parametrize("query", [{"code": "xx", "next": "/topics"}, {"next": "/topics"},
+                                   {"code": "fr", "next": "//evil.example/"}])
+def test_the_header_select_refuses_unknown_languages_and_foreign_pages(client, query):
+    response = client.get("/language", query_string=query)
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/topics", "/")
+    assert ("hub_lang=fr" in response.headers.get("Set-Cookie", "")) == (query.get("code") == "fr")
 
 
 def test_the_cookie_beats_the_browser_languages(client):

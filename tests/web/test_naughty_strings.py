@@ -396,6 +396,11 @@ def test_naughty_query_parameters(client):
         response = client.get("/language/de", query_string={"next": s})
         check(response, f"/language?next={s!r}", {302})
         assert not leaves_the_site(response.headers["Location"]), (s, response.headers["Location"])
+        # The header's language select (a GET form): any code and any page to come back to.
+        response = client.get("/language", query_string={"code": s, "next": s})
+        check(response, f"/language?code={s!r}", {302})
+        assert not leaves_the_site(response.headers["Location"]), (s, response.headers["Location"])
+        assert "hub_lang" not in response.headers.get("Set-Cookie", "")
     for s in NAUGHTY[::5]:  # in the path, too (a slash in it simply finds no page)
         check(client.get(f"/language/{quote(s, safe='')}", query_string={"next": "/"}), repr(s), {302, 404})
         check(client.get(f"/projects/{quote(s, safe='')}"), repr(s), {200, 404})
@@ -419,9 +424,10 @@ def test_redirect_targets_with_control_characters_stay_on_the_site(client):
     """A tab or line break in ?next= (dropped by browsers and urllib) once turned
     "/<tab>/evil.example" into "//evil.example", and a line break into a 500."""
     for target in SNEAKY_TARGETS:
-        response = client.get("/language/de", query_string={"next": target})
-        assert response.status_code == 302, repr(target)
-        assert not leaves_the_site(response.headers["Location"]), (target, response.headers["Location"])
+        for response in (client.get("/language/de", query_string={"next": target}),
+                         client.get("/language", query_string={"code": "de", "next": target})):
+            assert response.status_code == 302, repr(target)
+            assert not leaves_the_site(response.headers["Location"]), (target, response.headers["Location"])
     make_user(email="traveller@museum.example")
     poster = FormPoster(client, "/login")
     for target in SNEAKY_TARGETS[:3]:

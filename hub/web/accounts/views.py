@@ -1,7 +1,7 @@
 """Register, verify, log in and out, reset a password, the account page."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -19,6 +19,8 @@ from hub.web.public.views import _safe_next
 bp = Blueprint("accounts", __name__)
 
 AUTH_LIMIT = "10 per minute;50 per hour"
+# The address just confirmed, for the login form that follows.
+LOGIN_EMAIL = "login_email"
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -44,8 +46,12 @@ def verify_email(token: str):
     except InvalidInput as error:
         return render_template("accounts/verify_failed.html", message=error.message), 400
     flash(_("Thank you, your email address is confirmed."), "success")
-    return redirect(url_for("accounts.account") if current_user.is_authenticated and current_user.id == user.id
-                    else url_for("accounts.login"))
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("accounts.account"))
+    # The login form then has the address filled in (kept in the signed session, not in the URL,
+    # where it would end up in logs and the browser's history).
+    session[LOGIN_EMAIL] = user.email
+    return redirect(url_for("accounts.login"))
 
 
 @bp.post("/verify/resend")
@@ -63,6 +69,8 @@ def resend_verification():
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def login():
     form = LoginForm()
+    if request.method == "GET" and session.get(LOGIN_EMAIL):
+        form.email.data = session[LOGIN_EMAIL]
     if form.validate_on_submit():
         try:
             with transaction():
@@ -70,6 +78,7 @@ def login():
         except InvalidInput as error:
             form.add_errors(error.errors)
         else:
+            session.pop(LOGIN_EMAIL, None)
             login_user(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return redirect(_safe_next(request.args.get("next")) if request.args.get("next")

@@ -53,9 +53,29 @@ def _sender_key(email: str) -> str:
         return email.strip().lower()[:254]
 
 
-def _sent(entry):
-    flash(_("Your message was sent. A copy is on its way to your email address."), "success")
+def _sent(entry, message=None):
+    """Back to the entry, saying truthfully where the message went: a message that fell through to
+    the moderators (a fictional example expert, or nobody reachable behind the entry) reached the
+    hub's team, not the person or team the visitor wrote to."""
+    if contact.is_example(entry):
+        flash(_("Your message went to the hub's team: %(name)s is a fictional example, not a real person. "
+                "A copy is on its way to your email address.", name=entry.title), "success")
+    elif message is not None and message.to_moderators:
+        flash(_("Nobody behind this entry can be reached through the hub yet, so your message went to the "
+                "hub's team, who will pass it on or answer. A copy is on its way to your email address."),
+              "success")
+    else:
+        flash(_("Your message was sent. A copy is on its way to your email address."), "success")
     return redirect(url_for(f"directory.{entry.kind}", slug=entry.slug))
+
+
+def _field_problems(data: contact.ContactInput) -> dict[str, str]:
+    """What is wrong with the fields, so that a refused form shows it all at once."""
+    try:
+        contact.clean_contact_input(data)
+    except InvalidInput as error:
+        return error.errors
+    return {}
 
 
 @bp.route("/contact/<kind>/<slug>", methods=["GET", "POST"])
@@ -73,30 +93,33 @@ def write(kind: str, slug: str):
     if form.validate_on_submit():
         if form.website.data:  # the honeypot: answer as if sent, send nothing
             return _sent(entry)
+        data = contact.ContactInput(name=form.name.data or "", email=form.email.data or "",
+                                    subject=form.subject.data or "", body=form.body.data or "",
+                                    share_email=bool(form.share_email.data))
         problem = _timing_problem(form.started.data)
         email_key = _sender_key(form.email.data or "")
         if problem:
-            form.add_errors({"": problem})
+            # With the fields' own messages: the visitor corrects everything in one go.
+            form.add_errors({"": problem} | _field_problems(data))
         elif over_limit(SENDER_LIMIT, f"contact-sender:{email_key}") or over_limit(
                 ENTRY_LIMIT, f"contact-entry:{kind}:{entry.id}"):
             form.add_errors({"": _("Too many messages were sent from this address or to this entry. "
                                    "Please wait an hour and try again.")})
             status = 429
         else:
-            data = contact.ContactInput(name=form.name.data or "", email=form.email.data or "",
-                                        subject=form.subject.data or "", body=form.body.data or "",
-                                        share_email=bool(form.share_email.data))
             try:
                 with transaction():
-                    contact.send_message(current_user if current_user.is_authenticated else None, entry, data)
+                    message = contact.send_message(current_user if current_user.is_authenticated else None,
+                                                   entry, data)
             except InvalidInput as error:
                 form.add_errors(error.errors)
             else:
-                return _sent(entry)
+                return _sent(entry, message)
     if request.method == "POST" and status == 200:
         status = 422
     form.started.data = _form_clock().dumps(time.time())
-    return render_template("contact/form.html", entry=entry, form=form), status
+    return render_template("contact/form.html", entry=entry, form=form, example=contact.is_example(entry),
+                           to_team=contact.recipients_for(entry)[1]), status
 
 
 # --- the recipients' inbox ------------------------------------------------------------------

@@ -11,15 +11,20 @@ from hub.web.i18n import LANGUAGE_COOKIE
 bp = Blueprint("public", __name__)
 
 
+# Six cards fill every row of the home page's grids, in one, two or three columns (hub.css).
+HOME_CARDS = 6
+
+
 @bp.get("/")
 def home():
     return render_template(
         "public/home.html",
         counts=listing.counts(),
-        latest_projects=listing.latest("project", 6),
-        latest_resources=listing.latest("resource", 4),
-        techniques=listing.topic_counts(vocab.TECHNIQUE),
-        areas=listing.topic_counts(vocab.AREA),
+        latest_projects=listing.latest("project", HOME_CARDS),
+        latest_resources=listing.latest("resource", HOME_CARDS),
+        # Only topics with published entries: an empty topic is a dead end on the first page.
+        techniques=[(concept, n) for concept, n in listing.topic_counts(vocab.TECHNIQUE) if n],
+        areas=[(concept, n) for concept, n in listing.topic_counts(vocab.AREA) if n],
     )
 
 
@@ -55,6 +60,12 @@ def _safe_next(target: str | None) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in target):
         return "/"
     return target
+
+
+@bp.get("/language")
+def choose_language():
+    """The header's language select (a GET form, so it works without JavaScript)."""
+    return set_language(request.args.get("code", ""))
 
 
 @bp.get("/language/<code>")
