@@ -37,7 +37,7 @@ catalogues: $(MO_FILES)
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l --add-comments=TRANSLATORS: --project="AI Competency Hub" \
 		--ignore-dirs=".* __pycache__ node_modules" -o $(CATALOGUES)/messages.pot .
-	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES)
+	$(BIN)/pybabel update --ignore-obsolete -i $(CATALOGUES)/messages.pot -d $(CATALOGUES)
 
 migrate: install
 	$(BIN)/flask db upgrade
