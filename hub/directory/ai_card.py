@@ -44,7 +44,17 @@ def is_answer(column: str, value) -> bool:
         return bool(value) and value != NOT_ASSESSED
     if column in ASSESSMENTS:
         return value is not None
-    return bool(value)
+    return has_text(value)
+
+
+def has_text(value) -> bool:
+    """Text that says something: not None, not empty, not only spaces."""
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
+def text_condition(column) -> sa.ColumnElement[bool]:
+    """has_text() as SQL (the same trim on SQLite and PostgreSQL)."""
+    return sa.func.coalesce(sa.func.length(sa.func.trim(column, " \t\r\n")), 0) > 0
 
 
 CARD: tuple[CardField, ...] = (
@@ -113,11 +123,11 @@ class Sharing:
     columns: tuple[str, ...]
 
     def applies_to(self, project) -> bool:
-        return any(bool(getattr(project, column, None)) for column in self.columns)
+        return any(has_text(getattr(project, column, None)) for column in self.columns)
 
     def condition(self) -> sa.ColumnElement[bool]:
         """The same rule as a SQL condition on projects."""
-        return sa.or_(*(sa.func.length(sa.func.coalesce(getattr(Project, c), "")) > 0 for c in self.columns))
+        return sa.or_(*(text_condition(getattr(Project, c)) for c in self.columns))
 
 
 # Lessons from failures are the hub's rarest content: a filter of their own makes them findable.

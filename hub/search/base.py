@@ -29,9 +29,7 @@ SAMPLE_EVERY = (4, 16)
 
 # The filters of /search: the URL argument, and the facet stored for it.
 FILTERS = ("type", "technique", "area", "country", "organisation_type", "stage", "risk", "card", "language")
-# The "card" filter: how complete a project's AI card is. Lessons from failures are the hub's
-# rarest content: "failures" also counts as "lessons".
-CARD_VALUES = ("lessons", "failures", "oversight")
+# The "card" filter's values are the keys of hub.directory.ai_card.SHARING.
 KIND_ORDER = ("project", "expert", "resource", "organisation")  # the type tabs, left to right
 PER_KIND = 4  # the best few of each kind on the first page over all kinds
 GROUP_POOL = 100  # the best of all kinds where the best few of each are looked for first

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from hub.db import db
 from hub.directory import vocabulary as vocab
+from hub.directory.ai_card import SHARING
 from hub.directory.models import (
     ENTRY_MODELS, EntryStatus, Expert, Organisation, Project, ProjectOrganisation, Resource, Topic,
     expert_topics, project_topics, resource_topics,
@@ -29,24 +30,7 @@ class Card:
     organisation: str | None  # the project's lead, the expert's or the resource's organisation
     country: str | None  # the entry's, else its organisation's
     techniques: list[str] = field(default_factory=list)  # concept ids, in the taxonomy's order
-    ai_card: list[str] = field(default_factory=list)  # a project's completeness: CARD_VALUES it shares
-
-
-def _stated(column) -> sa.ColumnElement[bool]:
-    """A text field of the AI card with something in it (not empty, not only spaces)."""
-    return sa.func.coalesce(sa.func.length(sa.func.trim(column, " \t\r\n")), 0) > 0
-
-
-def stated(text: str | None) -> bool:
-    return bool(text and text.strip())
-
-
-def card_completeness(lessons_worked: bool, lessons_failed: bool, human_oversight: bool) -> list[str]:
-    """What a project's AI card shares, given which of its fields are stated, as the values of the
-    "card" filter (hub.search.base.CARD_VALUES): lessons learned (what worked or what failed),
-    failures, human oversight."""
-    return [value for value, shared in (("lessons", lessons_worked or lessons_failed), ("failures", lessons_failed),
-                                        ("oversight", human_oversight)) if shared]
+    ai_card: list[str] = field(default_factory=list)  # what a project's AI card shares: keys of ai_card.SHARING
 
 
 def _techniques(link: sa.Table, entry_id) -> sa.ScalarSelect:
@@ -71,31 +55,31 @@ def _lead_organisation(column):
 
 def _statement(kind: str) -> sa.Select:
     """Columns in Card's order after kind: id, slug, title, summary, description, language,
-    badge, organisation, country, techniques (ids joined by spaces), then a project's lessons
-    worked, lessons failed and human oversight (whether each is stated)."""
+    badge, organisation, country, techniques (ids joined by spaces), then whether a project's
+    AI card shares each of ai_card.SHARING (the same rule as the search filter)."""
     none = sa.null()
+    unshared = [none] * len(SHARING)  # kinds without an AI card
     if kind == "project":
         return sa.select(Project.id, Project.slug, Project.title, Project.summary, Project.description,
                          Project.content_language, Project.stage, _lead_organisation(Organisation.name),
                          sa.func.coalesce(Project.country, _lead_organisation(Organisation.country)),
-                         _techniques(project_topics, Project.id), _stated(Project.lessons_worked),
-                         _stated(Project.lessons_failed), _stated(Project.human_oversight),
+                         _techniques(project_topics, Project.id), *(sharing.condition() for sharing in SHARING),
                          ).where(Project.status == EntryStatus.PUBLISHED)
     if kind == "expert":
         return (sa.select(Expert.id, Expert.slug, Expert.display_name, none, Expert.bio, Expert.content_language,
                           none, Organisation.name, sa.func.coalesce(Expert.country, Organisation.country),
-                          _techniques(expert_topics, Expert.id), none, none, none)
+                          _techniques(expert_topics, Expert.id), *unshared)
                 .outerjoin(Organisation, Organisation.id == Expert.organisation_id)
                 .where(Expert.status == EntryStatus.PUBLISHED))
     if kind == "resource":
         return (sa.select(Resource.id, Resource.slug, Resource.title, Resource.summary, Resource.description,
                           Resource.content_language, Resource.type, Organisation.name, Organisation.country,
-                          _techniques(resource_topics, Resource.id), none, none, none)
+                          _techniques(resource_topics, Resource.id), *unshared)
                 .outerjoin(Organisation, Organisation.id == Resource.organisation_id)
                 .where(Resource.status == EntryStatus.PUBLISHED))
     return sa.select(Organisation.id, Organisation.slug, Organisation.name, none, Organisation.description,
                      Organisation.content_language, Organisation.type, none, Organisation.country,
-                     none, none, none, none).where(Organisation.status == EntryStatus.PUBLISHED)
+                     none, *unshared).where(Organisation.status == EntryStatus.PUBLISHED)
 
 
 @lru_cache(maxsize=None)
@@ -114,11 +98,11 @@ def published_cards(keys: list[tuple[str, int]]) -> list[Card]:
     for kind, ids in by_kind.items():
         statement = _statement_for(kind)
         for (entry_id, slug, title, summary, description, language, badge, organisation, country, techniques,
-             worked, failed, oversight) in db.session.execute(statement, {"ids": ids}):
+             *shared) in db.session.execute(statement, {"ids": ids}):
             text = " ".join(part for part in (summary, description) if part)
             order = _technique_order()
             found[(kind, entry_id)] = Card(
                 kind, entry_id, slug, title, text, language or "en", badge, organisation, country,
                 sorted((techniques or "").split(), key=lambda t: (order.get(t, len(order)), t)),
-                card_completeness(bool(worked), bool(failed), bool(oversight)))
+                [sharing.key for sharing, flag in zip(SHARING, shared) if flag])
     return [found[key] for key in keys if key in found]

@@ -21,16 +21,16 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session, selectinload
 
 from hub.db import db, separate_transaction
-from hub.directory import vocabulary as vocab
+from hub.directory import ai_card, vocabulary as vocab
 from hub.directory.models import (
     ENTRY_MODELS, Entry, EntryStatus, Expert, Project, ProjectOrganisation, Resource, project_contacts,
     project_topics,
 )
 from hub.pagination import page_number
 from hub.search.base import (
-    CARD_VALUES, FILTERS, KIND_ORDER, MAX_PAGE, PER_KIND, SORTS, Backend, Document, SearchQuery, SearchResult,
+    FILTERS, KIND_ORDER, MAX_PAGE, PER_KIND, SORTS, Backend, Document, SearchQuery, SearchResult,
 )
-from hub.search.cards import Card, card_completeness, published_cards, stated
+from hub.search.cards import Card, published_cards
 from hub.search.highlight import Matcher, snippet
 from hub.search.text import clean_query, fallback_needs, fold, query_terms, words
 
@@ -92,8 +92,7 @@ def document_for(entry: Entry, extra_topics: list[str] = ()) -> Document | None:
     if isinstance(entry, Project):
         organisation = entry.lead_organisation
         facets += [("stage", entry.stage), ("risk", entry.risk_level)]
-        facets += [("card", value) for value in card_completeness(
-            stated(entry.lessons_worked), stated(entry.lessons_failed), stated(entry.human_oversight))]
+        facets += [("card", sharing.key) for sharing in ai_card.sharing_of(entry)]
         concept_words += _concept_words(entry.stage)
         summary = entry.summary
         body = [entry.description, *(o.name for o in [organisation, *entry.partners] if o), entry.data_sources,
@@ -269,7 +268,7 @@ def _valid(facet: str, value: str) -> bool:
     if facet == "language":
         return vocab.is_language(value)
     if facet == "card":
-        return value in CARD_VALUES
+        return value in ai_card.SHARING_BY_KEY
     return False
 
 

@@ -11,7 +11,7 @@ from typing import Callable
 from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext, pgettext
 
-from hub.directory import vocabulary as vocab
+from hub.directory import ai_card, vocabulary as vocab
 from hub.search.base import FILTERS
 from hub.search.services import KindGroup, SearchPage, kind_tabs
 from hub.web.i18n import kind_labels
@@ -25,8 +25,7 @@ FACET_TITLES = {
 }
 
 # What a project's AI card shares: the values of the "card" filter, also shown on its result card.
-CARD_LABELS = {"lessons": _l("Lessons learned shared"), "failures": _l("Failures shared"),
-               "oversight": _l("Human oversight described")}
+CARD_LABELS = {sharing.key: sharing.label for sharing in ai_card.SHARING}
 
 
 @dataclass
