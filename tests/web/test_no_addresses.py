@@ -21,7 +21,9 @@ from hub.directory.models import (EntryStatus, Expert, Membership, MembershipReq
 from tests.conftest import login_as
 from tests.factories import make_user
 
-ORGANISATIONS = 300  # organisation pages visited (of about 4,500), with their contact forms
+ORGANISATIONS = 150  # organisation pages visited (of about 4,700), with their contact forms; the demo has
+# about 300 projects, experts and resources since it holds real resources of every type, so fewer organisations
+# keep the test within its time
 PEOPLE = ["Anna Bakker", "Jonas Weber", "Marie Dubois", "Luca Rossi", "Sofia Lindqvist", "Pieter de Vries",
           "Elena García", "Tomasz Nowak", "Ingrid Hansen", "Aoife Murphy", "Karel Novák", "Zeynep Yılmaz",
           "Mateus Costa", "Hanna Virtanen", "Nikos Papadopoulos", "Eva Horváth"]
