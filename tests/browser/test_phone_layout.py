@@ -101,6 +101,8 @@ def test_the_language_select_switches_the_language_and_keeps_the_page(browser, h
         # Each language named in itself, and marked as written in it.
         assert options.all_inner_texts() == ["English", "Français", "Nederlands", "Deutsch", "Italiano", "Español"]
         assert options.evaluate_all("os => os.map(o => o.lang)") == ["en", "fr", "nl", "de", "it", "es"]
+        # Said before it is used, since choosing changes the page where scripts run (WCAG 3.2.2).
+        expect(select).to_have_accessible_description("The page changes to the language you choose.")
         if javascript:
             expect(page.get_by_role("button", name="Change language")).to_be_hidden()
             with page.expect_navigation():
